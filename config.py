@@ -1,0 +1,89 @@
+"""Configuration from the environment (a `.env` file is read when present)."""
+import os
+
+from dotenv import load_dotenv
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Read once per app; every setting can be overridden by the environment."""
+
+    def __init__(self) -> None:
+        load_dotenv(os.path.join(BASE_DIR, ".env"))
+        env = os.environ.get
+        self.GIFTSHOP_ENV = env("GIFTSHOP_ENV", "development")
+        self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = env(
+            "DATABASE_URL",
+            "sqlite:///" + os.path.join(BASE_DIR, "instance", "giftshop.sqlite3"),
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SHOP_BASE_URL = env("SHOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+        self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+        self.MAIL_SERVER = env("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env("MAIL_PORT", "25"))
+        self.MAIL_USERNAME = env("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_DEFAULT_SENDER = env(
+            "MAIL_DEFAULT_SENDER", "West Hills Massage <gifts@westhillsmassage.com>"
+        )
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.INSTANCE_DIR = env("GIFTSHOP_INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
+        self.PDF_CACHE_DIR = env("PDF_CACHE_DIR", os.path.join(self.INSTANCE_DIR, "pdf-cache"))
+        self.OUTBOX_THREAD = _bool("OUTBOX_THREAD")
+        # The practice, printed on pages and vouchers.
+        self.PRACTICE_NAME = env("PRACTICE_NAME", "West Hills Massage")
+        self.PRACTICE_ADDRESS = env(
+            "PRACTICE_ADDRESS", "1675 SW Marlow Ave, Suite 210F, Portland, OR 97225"
+        )
+        self.PRACTICE_PHONE = env("PRACTICE_PHONE", "(971) 336-6028")
+        self.PRACTICE_LICENSE = env("PRACTICE_LICENSE", "Oregon License #19165")
+        self.PRACTICE_HOURS = env(
+            "PRACTICE_HOURS",
+            "Mon 10–8 · Tue closed · Wed–Thu 10–8 · Fri 10–1 · Sat closed · Sun 10–6",
+        )
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SECURE = self.GIFTSHOP_ENV == "production"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PROXY_FIX_HOPS = int(env("PROXY_FIX_HOPS", "0"))
+
+    @property
+    def DEMO_PAYMENTS(self) -> bool:
+        return not self.STRIPE_SECRET_KEY
+
+
+class TestConfig(Config):
+    """Isolated settings for the test-suite; DATABASE_URL is chosen by the fixtures."""
+
+    def __init__(self, **overrides) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.GIFTSHOP_ENV = "testing"
+        self.SECRET_KEY = "test-secret-key"
+        self.WTF_CSRF_ENABLED = True
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SHOP_BASE_URL = "http://shop.test"
+        self.STRIPE_SECRET_KEY = ""
+        self.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+        self.STRIPE_API_BASE = ""
+        self.MAIL_SERVER = ""
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        for key, value in overrides.items():
+            setattr(self, key, value)

@@ -1,0 +1,73 @@
+"""West Hills Gift Shop: `create_app` wires extensions, blueprints, CLI and error handlers."""
+from flask import Flask
+
+from config import Config
+from giftshop import web
+
+
+def create_app(config_class=Config) -> Flask:
+    app = Flask(__name__, template_folder="../templates")
+    app.jinja_env.add_extension("jinja2.ext.do")
+    config = config_class() if isinstance(config_class, type) else config_class
+    app.config.from_object(config)
+    _check_production_settings(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    web.register_error_handlers(app)
+    web.register_template_helpers(app)
+    web.register_security(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    from config import DEFAULT_SECRET_KEY
+
+    if app.config["GIFTSHOP_ENV"] != "production":
+        return
+    if app.config["DEMO_PAYMENTS"]:
+        raise RuntimeError(
+            "Demo payments are refused in production: set STRIPE_SECRET_KEY and "
+            "STRIPE_WEBHOOK_SECRET."
+        )
+    if not app.config["STRIPE_WEBHOOK_SECRET"]:
+        raise RuntimeError("STRIPE_WEBHOOK_SECRET must be set in production.")
+    if app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(app.config["SECRET_KEY"]) < 16:
+        raise RuntimeError("Set a long random SECRET_KEY in production.")
+
+
+def register_extensions(app: Flask) -> None:
+    from giftshop.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _migrations_dir() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def register_blueprints(app: Flask) -> None:
+    from giftshop.admin.views import bp as admin_bp
+    from giftshop.api.openapi import bp as openapi_bp
+    from giftshop.api.shop import bp as api_shop_bp
+    from giftshop.api.staff import bp as api_staff_bp
+    from giftshop.catalog.views import bp as catalog_bp
+    from giftshop.checkout.views import bp as checkout_bp
+    from giftshop.desk.views import bp as desk_bp
+    from giftshop.vouchers.views import bp as vouchers_bp
+
+    for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
+               openapi_bp):
+        app.register_blueprint(bp)
+
+
+def register_cli(app: Flask) -> None:
+    from giftshop.cli import register
+
+    register(app)

@@ -1,0 +1,4 @@
+"""Owner back office."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,142 @@
+"""The OpenAPI 3.1 document for /api/v1; tests validate real responses against it."""
+from flask import Blueprint
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+}
+PERSON = {
+    "type": "object",
+    "required": ["name", "email"],
+    "properties": {"name": {"type": "string", "maxLength": 120},
+                   "email": {"type": "string", "format": "email", "maxLength": 254}},
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(description: str, ref: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+SCHEMAS = {
+    "Error": ERROR,
+    "Person": PERSON,
+    "Product": {
+        "type": "object",
+        "required": ["slug", "name", "kind"],
+        "properties": {
+            "slug": {"type": "string"}, "name": {"type": "string"},
+            "description": {"type": "string"},
+            "kind": {"enum": ["money", "sessions"]},
+            "price_cents": {"type": "integer"}, "min_cents": {"type": "integer"},
+            "max_cents": {"type": "integer"}, "sessions": {"type": "integer"},
+            "service": {"type": "string"},
+        },
+    },
+    "Catalog": {
+        "type": "object", "required": ["products"],
+        "properties": {"products": {"type": "array",
+                                    "items": {"$ref": "#/components/schemas/Product"}}},
+    },
+    "OrderItemRequest": {
+        "type": "object",
+        "required": ["product"],
+        "properties": {
+            "product": {"type": "string"},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
+            "amount_cents": {"type": "integer", "description": "Money certificates only: "
+                             "the face value in whole dollars, within the product's bounds."},
+            "recipient": {"$ref": "#/components/schemas/Person"},
+            "message": {"type": "string", "maxLength": 500},
+            "deliver_on": {"type": "string", "format": "date"},
+        },
+    },
+    "OrderRequest": {
+        "type": "object",
+        "required": ["purchaser", "items"],
+        "properties": {
+            "purchaser": {"$ref": "#/components/schemas/Person"},
+            "items": {"type": "array", "minItems": 1, "maxItems": 10,
+                      "items": {"$ref": "#/components/schemas/OrderItemRequest"}},
+        },
+    },
+    "OrderCreated": {
+        "type": "object",
+        "required": ["order_id", "order_url", "checkout_url"],
+        "properties": {"order_id": {"type": "string"}, "order_url": {"type": "string"},
+                       "checkout_url": {"type": "string"}},
+    },
+    "VoucherSummary": {
+        "type": "object",
+        "required": ["code", "kind", "initial", "remaining", "status"],
+        "properties": {
+            "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
+            "initial": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
+        },
+    },
+    "Order": {
+        "type": "object",
+        "required": ["order_id", "status", "total_cents", "vouchers"],
+        "properties": {
+            "order_id": {"type": "string"},
+            "status": {"enum": ["pending", "paid", "failed", "expired", "refunded",
+                                "partially_refunded"]},
+            "total_cents": {"type": "integer"},
+            "vouchers": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/VoucherSummary"}},
+        },
+    },
+}
+
+PATHS = {
+    "/catalog": {"get": {
+        "operationId": "getCatalog", "summary": "Products for sale",
+        "responses": {"200": _json("The active catalog", "Catalog")},
+    }},
+    "/orders": {"post": {
+        "operationId": "createOrder", "summary": "Place an order and get its checkout URL",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/OrderRequest"}}}},
+        "responses": {"201": _json("Order placed, pending payment", "OrderCreated"),
+                      "422": _error("Invalid order; `errors` maps fields to messages")},
+    }},
+    "/orders/{order_id}": {"get": {
+        "operationId": "getOrder", "summary": "An order and its vouchers",
+        "parameters": [{"name": "order_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": _json("The order", "Order"), "404": _error("Unknown order")},
+    }},
+}
+
+# Staff endpoints add their paths and schemas here (see giftshop/api/staff.py).
+STAFF_PATHS: dict = {}
+STAFF_SCHEMAS: dict = {}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "West Hills Gift Shop API", "version": "1.0.0",
+                 "description": "Money is always integer cents (USD)."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {**PATHS, **STAFF_PATHS},
+        "components": {
+            "schemas": {**SCHEMAS, **STAFF_SCHEMAS},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return document()

@@ -1,0 +1,76 @@
+"""Exactly-once fulfilment of paid orders, shared by the webhook, the success page and demo pay."""
+import logging
+
+from sqlalchemy import select, update
+
+from giftshop.extensions import db
+from giftshop.models import Order, utcnow
+from giftshop.vouchers.delivery import queue_order_emails
+from giftshop.vouchers.service import issue_order_vouchers
+
+log = logging.getLogger(__name__)
+
+
+def lock_order(order_id: int) -> Order:
+    """The order row, locked for this transaction, with fresh values."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # No row locks on SQLite: take the database write lock before reading.
+        db.session.execute(update(Order).where(Order.id == order_id).values(status=Order.status))
+    return db.session.execute(
+        select(Order).where(Order.id == order_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def session_matches(order: Order, session: dict) -> bool:
+    """A paid session whose amount and currency are the order's own."""
+    return (
+        session.get("payment_status") == "paid"
+        and session.get("amount_total") == order.total_cents
+        and (session.get("currency") or "").lower() == order.currency
+        and session.get("client_reference_id") in (None, order.public_id)
+    )
+
+
+def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) -> bool:
+    """Mark the order paid and issue its vouchers and emails, once.
+
+    `session` is the Checkout Session as just re-read from Stripe (None only for demo
+    payments). Locks the order row, so duplicate, concurrent and racing calls end in
+    one set of vouchers. Returns True if this call fulfilled the order. A session
+    that does not match the order (amount, currency, payment status) is logged and
+    not fulfilled. Commits unless `commit=False` (then the caller must).
+    """
+    order = lock_order(order_id)
+    # Stripe's word (a paid session) outranks an earlier failed/expired mark.
+    if order.status not in ("pending", "failed", "expired"):
+        if commit:
+            db.session.rollback()
+        return False
+    if session is not None and not session_matches(order, session):
+        log.warning("order %s not fulfilled: session %s does not match (status %s, %s %s)",
+                    order.public_id, session.get("id"), session.get("payment_status"),
+                    session.get("amount_total"), session.get("currency"))
+        if commit:
+            db.session.rollback()
+        return False
+    order.status = "paid"
+    order.paid_at = utcnow()
+    if session is not None:
+        order.payment_intent_id = session.get("payment_intent") or order.payment_intent_id
+    vouchers = issue_order_vouchers(order)
+    queue_order_emails(order, vouchers)
+    if commit:
+        db.session.commit()
+    return True
+
+
+def mark_unpaid(order_id: int, status: str) -> bool:
+    """A pending order whose payment failed or whose session expired. Commits."""
+    order = lock_order(order_id)
+    if order.status != "pending":
+        db.session.rollback()
+        return False
+    order.status = status
+    db.session.commit()
+    return True

@@ -1,0 +1,71 @@
+"""Placing orders and starting payment. Prices always come from the catalog."""
+import secrets
+from datetime import date
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from giftshop.checkout import stripe_gateway
+from giftshop.checkout.validation import validate_order
+from giftshop.errors import NotFound
+from giftshop.extensions import db
+from giftshop.models import Order, OrderItem
+
+
+def place_order(data: dict, *, today: date) -> Order:
+    """Validate and store a pending order with the catalog's prices snapshotted. Commits.
+
+    Raises ValidationFailed (nothing written) for bad input.
+    """
+    buyer, items = validate_order(data, today)
+    order = Order(
+        public_id=secrets.token_urlsafe(24),
+        purchaser_name=buyer["name"],
+        purchaser_email=buyer["email"],
+        total_cents=sum(i["unit_price_cents"] * i["quantity"] for i in items),
+        payment_method="demo" if current_app.config["DEMO_PAYMENTS"] else "stripe",
+    )
+    for i in items:
+        product = i["product"]
+        order.items.append(OrderItem(
+            product_id=product.id, product_slug=product.slug, product_name=product.name,
+            kind=product.kind, unit_price_cents=i["unit_price_cents"],
+            sessions=product.sessions, service=product.service, quantity=i["quantity"],
+            recipient_name=i["recipient_name"], recipient_email=i["recipient_email"],
+            message=i["message"], deliver_on=i["deliver_on"],
+        ))
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def start_checkout(order: Order) -> str:
+    """The URL the buyer pays at: a Stripe Checkout Session, or the demo pay page. Commits.
+
+    Idempotent per order: Stripe returns the same session for the same order.
+    """
+    if current_app.config["DEMO_PAYMENTS"]:
+        return url_for("checkout.demo_pay", public_id=order.public_id, _external=False)
+    base = current_app.config["SHOP_BASE_URL"]
+    session = stripe_gateway.create_checkout_session(
+        order,
+        success_url=base + url_for("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=base + url_for("checkout.cancel", public_id=order.public_id),
+    )
+    order.stripe_session_id = session["id"]
+    db.session.commit()
+    return session["url"]
+
+
+def order_by_public_id(public_id: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    if order is None:
+        raise NotFound("No order has that link.")
+    return order
+
+
+def order_by_session_id(session_id: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session_id))
+    if order is None:
+        raise NotFound("No order belongs to that checkout session.")
+    return order

@@ -1,0 +1,97 @@
+"""The only module that talks to the Stripe SDK.
+
+Everything it returns is a plain dict (Stripe's JSON), so the rest of the shop never
+sees SDK objects. API failures become `PaymentProviderError`, which the webhook turns
+into a 5xx so that Stripe retries.
+"""
+import json
+
+import stripe
+from flask import current_app
+
+from giftshop.errors import DomainError
+
+
+class PaymentProviderError(DomainError):
+    code, status = "payment_provider_error", 502
+
+
+class BadSignature(DomainError):
+    code, status = "bad_signature", 400
+
+
+def _client() -> stripe.StripeClient:
+    cfg = current_app.config
+    base = cfg.get("STRIPE_API_BASE")
+    return stripe.StripeClient(
+        cfg["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=2,
+    )
+
+
+def _plain(obj) -> dict:
+    return obj.to_dict(recursive=True) if hasattr(obj, "to_dict") else dict(obj)
+
+
+def create_checkout_session(order, *, success_url: str, cancel_url: str) -> dict:
+    """One Checkout Session per order; the idempotency key makes a retry return the same."""
+    line_items = [
+        {
+            "quantity": item.quantity,
+            "price_data": {
+                "currency": order.currency,
+                "unit_amount": item.unit_price_cents,
+                "product_data": {"name": item.product_name},
+            },
+        }
+        for item in order.items
+    ]
+    params = {
+        "mode": "payment",
+        "line_items": line_items,
+        "customer_email": order.purchaser_email,
+        "client_reference_id": order.public_id,
+        "metadata": {"order_id": order.public_id},
+        "payment_intent_data": {"metadata": {"order_id": order.public_id}},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    try:
+        session = _client().v1.checkout.sessions.create(
+            params, {"idempotency_key": f"order-{order.public_id}-checkout"}
+        )
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}")
+    return _plain(session)
+
+
+def retrieve_checkout_session(session_id: str) -> dict:
+    try:
+        return _plain(_client().v1.checkout.sessions.retrieve(session_id))
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Could not read the checkout session: {exc}")
+
+
+def create_refund(payment_intent_id: str, amount_cents: int, *, idempotency_key: str,
+                  metadata: dict | None = None) -> dict:
+    params = {"payment_intent": payment_intent_id, "amount": amount_cents}
+    if metadata:
+        params["metadata"] = metadata
+    try:
+        refund = _client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe refused the refund: {exc.user_message or exc}")
+    return _plain(refund)
+
+
+def verify_event(payload: bytes, signature: str | None) -> dict:
+    """The event as a dict, if `signature` is Stripe's for this raw body; else BadSignature."""
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    if not signature or not secret:
+        raise BadSignature("Missing Stripe signature.")
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, 300)
+        return json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
+        raise BadSignature(f"Invalid Stripe signature: {exc}")

@@ -1,0 +1,77 @@
+"""Checkout pages: the order form post, Stripe's return, demo pay, the order page, the webhook."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from giftshop.catalog.forms import OrderForm
+from giftshop.catalog.service import product_by_slug
+from giftshop.checkout import service, stripe_gateway, webhooks
+from giftshop.checkout.fulfilment import fulfil_order
+from giftshop.errors import NotFound, ValidationFailed
+from giftshop.extensions import csrf
+from giftshop.web import error_response, today_local
+
+bp = Blueprint("checkout", __name__)
+
+
+@bp.post("/p/<slug>/buy")
+def buy(slug: str):
+    product = product_by_slug(slug)
+    form = OrderForm(product)
+    if form.validate_on_submit():
+        try:
+            order = service.place_order(form.to_order_request(product), today=today_local())
+        except ValidationFailed as exc:
+            form.apply_errors(exc.errors)
+        else:
+            return redirect(service.start_checkout(order), code=303)
+    return render_template("catalog/product.html", product=product, form=form), 422
+
+
+@bp.get("/checkout/success")
+def success():
+    """Stripe sends the buyer here; fulfil now in case this beats the webhook."""
+    session_id = request.args.get("session_id", "")
+    if not session_id.startswith("cs_"):
+        raise NotFound("That checkout session is unknown.")
+    order = service.order_by_session_id(session_id)
+    if not order.is_paid:
+        fulfil_order(order.id, stripe_gateway.retrieve_checkout_session(session_id))
+    return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+
+
+@bp.get("/checkout/cancel/<public_id>")
+def cancel(public_id: str):
+    order = service.order_by_public_id(public_id)
+    flash("Payment cancelled: nothing was charged. You can try again below.", "info")
+    slug = order.items[0].product_slug if order.items else None
+    return redirect(url_for("catalog.product", slug=slug) if slug else url_for("catalog.home"))
+
+
+@bp.route("/checkout/demo/<public_id>", methods=["GET", "POST"])
+def demo_pay(public_id: str):
+    if not current_app.config["DEMO_PAYMENTS"]:
+        raise NotFound("Demo payments are off.")
+    order = service.order_by_public_id(public_id)
+    if request.method == "POST" and not order.is_paid:
+        fulfil_order(order.id, None)
+        return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+    return render_template("checkout/demo_pay.html", order=order)
+
+
+@bp.get("/orders/<public_id>")
+def order_page(public_id: str):
+    order = service.order_by_public_id(public_id)
+    return render_template("checkout/order.html", order=order)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    outcome = webhooks.process_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    return {"received": True, "outcome": outcome}, 200
+
+
+@bp.errorhandler(stripe_gateway.PaymentProviderError)
+def provider_error(exc):
+    current_app.logger.warning("Stripe error: %s", exc.message)
+    return error_response(503 if request.path.startswith("/stripe/") else 502, exc.code,
+                          exc.message)

@@ -1,0 +1,89 @@
+"""Stripe webhook handling: verify → record the event once → dispatch by type.
+
+Handlers receive the Stripe object (a dict), never the request. Unknown types are
+acknowledged. A replayed event id is acknowledged without work. A transient
+failure raises, so the view answers 5xx and Stripe retries.
+"""
+import logging
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from giftshop.checkout import stripe_gateway
+from giftshop.checkout.fulfilment import fulfil_order, mark_unpaid
+from giftshop.extensions import db
+from giftshop.models import Order, StripeEvent, utcnow
+
+log = logging.getLogger(__name__)
+HANDLERS: dict[str, Callable[[dict], None]] = {}
+
+
+def handles(*event_types: str):
+    def register(fn):
+        for event_type in event_types:
+            HANDLERS[event_type] = fn
+        return fn
+    return register
+
+
+def process_event(payload: bytes, signature: str | None) -> str:
+    """Verify and handle one delivery. Returns 'processed', 'duplicate' or 'ignored'.
+
+    Raises BadSignature (nothing written) or PaymentProviderError (nothing written,
+    so Stripe's retry can succeed).
+    """
+    event = stripe_gateway.verify_event(payload, signature)
+    event_id, event_type = event.get("id"), event.get("type")
+    if not event_id or not event_type:
+        raise stripe_gateway.BadSignature("Not a Stripe event.")
+    if db.session.get(StripeEvent, event_id) is not None:
+        return "duplicate"
+    handler = HANDLERS.get(event_type)
+    obj = (event.get("data") or {}).get("object") or {}
+    if handler is not None:
+        handler(obj)  # may commit its own work (e.g. fulfilment)
+    try:
+        db.session.add(StripeEvent(id=event_id, type=event_type, processed_at=utcnow()))
+        db.session.commit()
+    except IntegrityError:
+        # Another delivery of the same event got here first; its work is the same.
+        db.session.rollback()
+        return "duplicate"
+    return "processed" if handler else "ignored"
+
+
+def _order_for_session(session: dict) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session.get("id")))
+    if order is None:
+        ref = session.get("client_reference_id") or (session.get("metadata") or {}).get("order_id")
+        if ref:
+            order = db.session.scalar(select(Order).where(Order.public_id == ref))
+    if order is None:
+        log.warning("Stripe session %s matches no order", session.get("id"))
+    return order
+
+
+@handles("checkout.session.completed", "checkout.session.async_payment_succeeded")
+def session_paid(session: dict) -> None:
+    order = _order_for_session(session)
+    if order is None or order.is_paid:
+        return
+    fresh = stripe_gateway.retrieve_checkout_session(session["id"])
+    if fresh.get("payment_status") != "paid":
+        return  # an async payment still on its way; its own event will come
+    fulfil_order(order.id, fresh)
+
+
+@handles("checkout.session.async_payment_failed")
+def session_failed(session: dict) -> None:
+    order = _order_for_session(session)
+    if order is not None:
+        mark_unpaid(order.id, "failed")
+
+
+@handles("checkout.session.expired")
+def session_expired(session: dict) -> None:
+    order = _order_for_session(session)
+    if order is not None:
+        mark_unpaid(order.id, "expired")

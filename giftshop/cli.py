@@ -1,0 +1,13 @@
+"""`flask --app giftshop ...` commands. Thin: parse, call one service, print."""
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed")
+    def seed():
+        """Create the seed catalog (idempotent)."""
+        from giftshop.catalog.service import seed_catalog
+
+        created = seed_catalog()
+        click.echo(f"Catalog seeded: {created} product(s) created.")

@@ -1,0 +1,112 @@
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from giftshop.extensions import db
+from giftshop.models.base import UTCDateTime, utcnow
+
+ORDER_STATUSES = ("pending", "paid", "failed", "expired", "refunded", "partially_refunded")
+
+
+class Order(db.Model):
+    """A purchase. `public_id` is unguessable and is the buyer's credential for its page."""
+
+    __tablename__ = "order"
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('pending', 'paid', 'failed', 'expired', 'refunded', 'partially_refunded')",
+            name="status",
+        ),
+        CheckConstraint("total_cents >= 0", name="total_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(43), unique=True)
+    status: Mapped[str] = mapped_column(String(24), default="pending", index=True)
+    purchaser_name: Mapped[str] = mapped_column(String(120))
+    purchaser_email: Mapped[str] = mapped_column(String(254), index=True)
+    total_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    stripe_session_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[Optional[str]] = mapped_column(String(255), index=True)
+    # How it was paid: 'stripe', 'demo', or a desk method for vouchers sold by hand.
+    payment_method: Mapped[str] = mapped_column(String(32), default="stripe")
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    dispute_status: Mapped[Optional[str]] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    items: Mapped[list["OrderItem"]] = relationship(
+        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    vouchers: Mapped[list["Voucher"]] = relationship(  # noqa: F821
+        back_populates="order", order_by="Voucher.id"
+    )
+    refunds: Mapped[list["Refund"]] = relationship(back_populates="order", order_by="Refund.id")
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in ("paid", "refunded", "partially_refunded")
+
+
+class OrderItem(db.Model):
+    """One line of an order, with the product as it was when the order was placed."""
+
+    __tablename__ = "order_item"
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 10", name="quantity"),
+        CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("product.id"))
+    product_slug: Mapped[str] = mapped_column(String(80))
+    product_name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_price_cents: Mapped[int]
+    sessions: Mapped[Optional[int]]
+    service: Mapped[Optional[str]] = mapped_column(String(120))
+    quantity: Mapped[int] = mapped_column(default=1)
+    recipient_name: Mapped[Optional[str]] = mapped_column(String(120))
+    recipient_email: Mapped[Optional[str]] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text, default="")
+    deliver_on: Mapped[date]
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def line_total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+class Refund(db.Model):
+    """Money returned to the buyer through Stripe (made here or in the dashboard)."""
+
+    __tablename__ = "refund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    stripe_refund_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32), default="succeeded")
+    source: Mapped[str] = mapped_column(String(16), default="shop")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class StripeEvent(db.Model):
+    """Every Stripe event id seen; the primary key makes replays harmless."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -1,0 +1,38 @@
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from giftshop.extensions import db
+from giftshop.models.base import UTCDateTime, utcnow
+
+
+class OutboxMessage(db.Model):
+    """An email to send, written in the same transaction as what caused it.
+
+    Attachments are derived at send time: a receipt carries its order's voucher PDFs,
+    a delivery carries its voucher's PDF.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'sent', 'failed', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # receipt | delivery | resend
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
+    voucher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("voucher.id"), index=True)
+    to_email: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

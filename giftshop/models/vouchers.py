@@ -1,0 +1,104 @@
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from giftshop.extensions import db
+from giftshop.models.base import UTCDateTime, utcnow
+
+LEDGER_KINDS = ("issue", "redeem", "reverse", "cashout", "void", "refund", "adjust")
+
+
+class Voucher(db.Model):
+    """A gift certificate (cents) or a sessions package (a count).
+
+    Its value is the sum of its ledger entries; `remaining` is a cached copy of that
+    sum, written only by the ledger service under the voucher's row lock.
+    """
+
+    __tablename__ = "voucher"
+    __table_args__ = (
+        CheckConstraint("kind in ('money', 'sessions')", name="kind"),
+        CheckConstraint("status in ('active', 'voided', 'refunded')", name="status"),
+        CheckConstraint("remaining >= 0", name="remaining_nonneg"),
+        CheckConstraint("remaining <= initial", name="remaining_le_initial"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalized: upper case, no separators.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    initial: Mapped[int]
+    remaining: Mapped[int]
+    # What was paid for the whole voucher (0 for complimentary ones); values sessions.
+    value_cents: Mapped[int] = mapped_column(default=0)
+    service: Mapped[Optional[str]] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    frozen: Mapped[bool] = mapped_column(default=False)
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
+    order_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order_item.id"))
+    purchaser_name: Mapped[str] = mapped_column(String(120), default="")
+    recipient_name: Mapped[Optional[str]] = mapped_column(String(120))
+    recipient_email: Mapped[Optional[str]] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text, default="")
+    deliver_on: Mapped[Optional[date]]
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Only promotional (free or discounted) vouchers may expire (ORS 646A.278).
+    promotional: Mapped[bool] = mapped_column(default=False)
+    expires_on: Mapped[Optional[date]]
+    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    issue_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    order: Mapped[Optional["Order"]] = relationship(back_populates="vouchers")  # noqa: F821
+    entries: Mapped[list["LedgerEntry"]] = relationship(
+        back_populates="voucher", order_by="LedgerEntry.id"
+    )
+
+    @property
+    def is_money(self) -> bool:
+        return self.kind == "money"
+
+    @property
+    def display_status(self) -> str:
+        if self.status != "active":
+            return self.status
+        if self.frozen:
+            return "frozen"
+        if self.remaining == 0:
+            return "used"
+        return "active"
+
+
+class LedgerEntry(db.Model):
+    """Append-only: rows are never updated or deleted; a mistake gets a compensating row."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('issue', 'redeem', 'reverse', 'cashout', 'void', 'refund', 'adjust')",
+            name="kind",
+        ),
+        UniqueConstraint("voucher_id", "idempotency_key", name="uq_ledger_entry_idempotency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # Cents for money vouchers, sessions for session vouchers; negative takes value away.
+    delta: Mapped[int]
+    balance_after: Mapped[int]
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(255))
+    # A reversal points at the entry it undoes; unique, so an entry is undone once.
+    reverses_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ledger_entry.id"), unique=True
+    )
+    refund_id: Mapped[Optional[int]] = mapped_column(ForeignKey("refund.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    voucher: Mapped[Voucher] = relationship(back_populates="entries")
+    staff: Mapped[Optional["Staff"]] = relationship()  # noqa: F821

@@ -1,0 +1,105 @@
+"""The only writer of ledger entries.
+
+A voucher's value is the sum of its entries. `record_entry` locks the voucher row
+(PostgreSQL `SELECT ... FOR UPDATE`; on SQLite it takes the database write lock
+first), re-checks the rules against fresh data, then appends one entry and updates
+the cached `remaining` under the same lock. It never commits: the caller's
+transaction decides.
+"""
+from sqlalchemy import select, update
+
+from giftshop.errors import Conflict, DomainError, Gone, UnknownCode
+from giftshop.extensions import db
+from giftshop.models import LedgerEntry, Voucher
+
+# Kinds that may still be written to a voucher that is no longer active.
+_ALLOWED_WHEN_CLOSED = {"adjust"}
+# Kinds refused while the voucher is frozen by a payment dispute.
+_BLOCKED_WHEN_FROZEN = {"redeem", "cashout"}
+
+
+def lock_voucher(voucher_id: int) -> Voucher:
+    """Lock and return the voucher with fresh column values (raises UnknownCode)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks; a no-op write takes the database write lock now,
+        # so the read below cannot be stale when we write.
+        db.session.execute(
+            update(Voucher).where(Voucher.id == voucher_id).values(remaining=Voucher.remaining)
+        )
+    voucher = db.session.execute(
+        select(Voucher)
+        .where(Voucher.id == voucher_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if voucher is None:
+        raise UnknownCode("No voucher has that code.")
+    return voucher
+
+
+def find_idempotent(voucher_id: int, key: str) -> LedgerEntry | None:
+    return db.session.execute(
+        select(LedgerEntry).where(
+            LedgerEntry.voucher_id == voucher_id, LedgerEntry.idempotency_key == key
+        )
+    ).scalar_one_or_none()
+
+
+def record_entry(
+    voucher: Voucher,
+    kind: str,
+    delta: int,
+    *,
+    staff_id: int | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+    reverses_id: int | None = None,
+    refund_id: int | None = None,
+    lock: bool = True,
+) -> LedgerEntry:
+    """Append one entry and move `remaining` by `delta`, or raise a DomainError.
+
+    Guarantees: the balance never goes below zero nor above the initial value, a
+    voided or refunded voucher takes no entry but `adjust`, a frozen one takes no
+    redemption, and a repeated `idempotency_key` returns the first entry unchanged.
+    `lock=False` is only for a voucher created in the current transaction.
+    Does not commit.
+    """
+    if lock:
+        voucher = lock_voucher(voucher.id)
+    if idempotency_key:
+        existing = find_idempotent(voucher.id, idempotency_key)
+        if existing is not None:
+            return existing
+    if voucher.status == "voided" and kind not in _ALLOWED_WHEN_CLOSED:
+        raise Gone("This voucher has been voided.", code="voided")
+    if voucher.status == "refunded" and kind not in _ALLOWED_WHEN_CLOSED:
+        raise Gone("This voucher has been refunded.", code="refunded")
+    if voucher.frozen and kind in _BLOCKED_WHEN_FROZEN:
+        raise Conflict(
+            "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",
+            code="frozen",
+        )
+    new_remaining = voucher.remaining + delta
+    if new_remaining < 0:
+        if voucher.kind == "sessions":
+            raise Conflict("No sessions left for that.", code="no_sessions_left")
+        raise Conflict("That is more than the remaining balance.", code="insufficient_balance")
+    if new_remaining > voucher.initial:
+        raise DomainError("That would leave more than the voucher was issued for.",
+                          code="over_initial", status=409)
+    voucher.remaining = new_remaining
+    entry = LedgerEntry(
+        voucher=voucher,
+        kind=kind,
+        delta=delta,
+        balance_after=new_remaining,
+        staff_id=staff_id,
+        note=note,
+        idempotency_key=idempotency_key,
+        reverses_id=reverses_id,
+        refund_id=refund_id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -1,0 +1,82 @@
+"""Issuing vouchers. Every voucher starts life with one `issue` ledger entry."""
+from datetime import date
+
+from sqlalchemy import select
+
+from giftshop.extensions import db
+from giftshop.models import Order, Voucher
+from giftshop.vouchers.codes import generate_code
+from giftshop.vouchers.ledger import record_entry
+
+
+def voucher_title(kind: str, initial: int, service: str | None) -> str:
+    """What the voucher is, as printed: "$150 gift certificate", "4 × 60-min …"."""
+    if kind == "money":
+        dollars = f"${initial // 100:,}" if initial % 100 == 0 else f"${initial / 100:,.2f}"
+        return f"{dollars} gift certificate"
+    return service if initial == 1 else f"{initial} × {service}"
+
+
+def unique_code() -> str:
+    """A fresh code not yet in the database (a collision at 60 bits is rare, not impossible)."""
+    while True:
+        code = generate_code()
+        if db.session.scalar(select(Voucher.id).where(Voucher.code == code)) is None:
+            return code
+
+
+def issue_voucher(
+    *,
+    kind: str,
+    initial: int,
+    value_cents: int,
+    service: str | None = None,
+    order: Order | None = None,
+    order_item_id: int | None = None,
+    purchaser_name: str = "",
+    recipient_name: str | None = None,
+    recipient_email: str | None = None,
+    message: str = "",
+    deliver_on: date | None = None,
+    promotional: bool = False,
+    expires_on: date | None = None,
+    staff_id: int | None = None,
+    note: str = "",
+) -> Voucher:
+    """Create one voucher and its `issue` entry in the current transaction. Does not commit."""
+    if expires_on is not None and not promotional:
+        raise ValueError("Only promotional vouchers may expire (ORS 646A.278).")
+    voucher = Voucher(
+        code=unique_code(), kind=kind, initial=initial, remaining=0, value_cents=value_cents,
+        service=service, title=voucher_title(kind, initial, service), order=order,
+        order_item_id=order_item_id, purchaser_name=purchaser_name,
+        recipient_name=recipient_name, recipient_email=recipient_email, message=message,
+        deliver_on=deliver_on, promotional=promotional, expires_on=expires_on,
+        issued_by_id=staff_id, issue_note=note,
+    )
+    db.session.add(voucher)
+    db.session.flush()
+    record_entry(voucher, "issue", initial, staff_id=staff_id, note=note, lock=False)
+    return voucher
+
+
+def issue_order_vouchers(order: Order) -> list[Voucher]:
+    """One voucher per unit sold, from the prices snapshotted on the order. Does not commit."""
+    vouchers = []
+    for item in order.items:
+        for _ in range(item.quantity):
+            money = item.kind == "money"
+            vouchers.append(issue_voucher(
+                kind=item.kind,
+                initial=item.unit_price_cents if money else item.sessions,
+                value_cents=item.unit_price_cents,
+                service=item.service,
+                order=order,
+                order_item_id=item.id,
+                purchaser_name=order.purchaser_name,
+                recipient_name=item.recipient_name,
+                recipient_email=item.recipient_email,
+                message=item.message,
+                deliver_on=item.deliver_on,
+            ))
+    return vouchers

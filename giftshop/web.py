@@ -1,0 +1,142 @@
+"""Web plumbing shared by every blueprint: error pages, template filters, security headers."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from giftshop.errors import DomainError, ValidationFailed
+from giftshop.extensions import db
+
+LOCAL_TZ = ZoneInfo("America/Los_Angeles")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/stripe/")
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    """A JSON error body for the API, an HTML page for people."""
+    if wants_json():
+        body = {"error": code, "message": message, **extra}
+        return jsonify(body), status
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
+        return error_response(exc.status, exc.code, exc.message, **extra)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, "csrf_failed",
+                              "The form expired or was not sent from this site. "
+                              "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code == 429:
+            code = "rate_limited"
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: DBAPIError):
+        # A dropped connection or an overloaded database: nothing was committed.
+        app.logger.exception("database error")
+        db.session.rollback()
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            return error_response(503, "unavailable",
+                                  "The shop is briefly unavailable. Please try again.")
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
+
+
+def whole_money(cents: int) -> str:
+    """$150 for whole dollars, $62.50 otherwise."""
+    return f"${cents // 100:,}" if cents % 100 == 0 else money(cents)
+
+
+def local_time(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def local_date(value: date | datetime | None, fmt: str = "%B %-d, %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ)
+    return value.strftime(fmt)
+
+
+def today_local() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def register_template_helpers(app: Flask) -> None:
+    from giftshop.vouchers.codes import format_code
+
+    app.jinja_env.filters.update(
+        money=money, whole_money=whole_money, local_time=local_time, local_date=local_date,
+        code=format_code,
+    )
+
+    @app.context_processor
+    def practice():
+        cfg = app.config
+        return {
+            "practice": {
+                "name": cfg["PRACTICE_NAME"], "address": cfg["PRACTICE_ADDRESS"],
+                "phone": cfg["PRACTICE_PHONE"], "license": cfg["PRACTICE_LICENSE"],
+                "hours": cfg["PRACTICE_HOURS"],
+                "tel": "+1" + "".join(ch for ch in cfg["PRACTICE_PHONE"] if ch.isdigit()),
+            },
+            "demo_payments": cfg["DEMO_PAYMENTS"],
+        }
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self' https://checkout.stripe.com; object-src 'none'"
+)
+
+
+def register_security(app: Flask) -> None:
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    production = app.config["GIFTSHOP_ENV"] == "production"
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,117 @@
+"""Fixtures in the flaskr style: `app`, `client`, `runner`, on a real database.
+
+GIFTSHOP_TEST_DB picks the backend for the whole run: `sqlite` (a file) or
+`postgresql` (a database of its own created on GIFTSHOP_PG_ADMIN_URL's server and
+dropped afterwards, so parallel runs never meet). The schema is built by the
+committed Alembic migrations, once per run; every test starts from empty tables.
+"""
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config import TestConfig
+from giftshop import create_app
+from giftshop.extensions import db
+
+BACKEND = os.environ.get("GIFTSHOP_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "GIFTSHOP_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_report_header(config):
+    return f"giftshop database backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason=f"PostgreSQL only (backend is {BACKEND})")
+    for item in items:
+        if BACKEND != "postgresql" and "postgresql_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: needs PostgreSQL row locks")
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "sqlite":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "giftshop.sqlite3")
+        return
+    name = f"giftshop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory):
+    """Run the committed migrations once; the schema every test uses."""
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def make_app(database_url, tmp_path, **overrides):
+    overrides.setdefault("PDF_CACHE_DIR", str(tmp_path / "pdf-cache"))
+    overrides.setdefault("INSTANCE_DIR", str(tmp_path))
+    return create_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
+
+
+@pytest.fixture
+def app_config():
+    """Override per test module/test: `@pytest.mark.parametrize` or a redefined fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path, app_config):
+    app = make_app(migrated_database, tmp_path, **app_config)
+    with app.app_context():
+        _empty_tables()
+        from giftshop.catalog.service import seed_catalog
+
+        seed_catalog()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,20 @@
+"""Helpers for driving the pages like a browser would (CSRF tokens, form posts)."""
+import re
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str) -> str:
+    """GET `url` and return the CSRF token in its form (fails if there is none)."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, f"no csrf_token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, page_url: str, action_url: str | None = None, data=None, **kwargs):
+    """Post a form the way the page would: with the token from `page_url`."""
+    data = dict(data or {})
+    data["csrf_token"] = csrf_token(client, page_url)
+    return client.post(action_url or page_url, data=data, **kwargs)
