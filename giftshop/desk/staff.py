@@ -1,9 +1,31 @@
-"""Staff accounts: loading the signed-in user (password and token handling grow here)."""
+"""Staff accounts: creating them, signing in, and the staff API's bearer tokens.
+
+Passwords are stored as werkzeug scrypt hashes. API tokens are shown once and stored
+only as their SHA-256, so a database leak does not leak usable tokens.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from giftshop.audit import record_audit
+from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db, login_manager
-from giftshop.models import Staff
+from giftshop.models import ApiToken, Staff
+from giftshop.models.base import utcnow
 
 login_manager.login_view = "desk.login"
 login_manager.login_message = "Please sign in to use the front desk."
+
+MIN_PASSWORD_LENGTH = 10
+ROLES = ("owner", "staff")
+# Only refresh `last_used_at` this often, so API reads do not each cost a write.
+_LAST_USED_GRANULARITY = timedelta(minutes=5)
+# Compared against when the email is unknown, so a miss takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 @login_manager.user_loader
@@ -13,3 +35,111 @@ def load_staff(staff_id: str) -> Staff | None:
     except (TypeError, ValueError):
         return None
     return staff if staff is not None and staff.active else None
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def staff_by_email(email: str) -> Staff | None:
+    return db.session.scalar(select(Staff).where(func.lower(Staff.email) == normalize_email(email)))
+
+
+def _require_staff(email: str) -> Staff:
+    staff = staff_by_email(email)
+    if staff is None:
+        raise NotFound(f"No staff account for {normalize_email(email)}.", code="unknown_staff")
+    return staff
+
+
+def create_staff(email: str, password: str, *, role: str = "staff", name: str = "") -> Staff:
+    """Create an active staff account with a scrypt-hashed password. Commits.
+
+    Raises ValidationFailed for a bad email, short password or unknown role, and
+    DomainError `staff_exists` when the email is taken (also under a race).
+    """
+    email = normalize_email(email)
+    errors = {}
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        errors["email"] = "Enter a valid email address."
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if role not in ROLES:
+        errors["role"] = "Role must be owner or staff."
+    if len(name or "") > 120:
+        errors["name"] = "Use at most 120 characters."
+    if errors:
+        raise ValidationFailed(errors, "The staff account could not be created.")
+    if staff_by_email(email) is not None:
+        raise DomainError(f"{email} already has an account.", code="staff_exists", status=409)
+    staff = Staff(email=email, name=(name or "").strip(), role=role,
+                  password_hash=generate_password_hash(password, method="scrypt"))
+    db.session.add(staff)
+    try:
+        db.session.flush()
+        record_audit("staff.create", staff, actor="cli", after={"email": email, "role": role})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(f"{email} already has an account.", code="staff_exists", status=409)
+    return staff
+
+
+def authenticate(email: str, password: str) -> Staff | None:
+    """The active staff member with this email and password, else None. Read-only."""
+    staff = staff_by_email(email)
+    if staff is None or not staff.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(staff.password_hash, password or ""):
+        return None
+    return staff
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(email: str) -> str:
+    """Create a new API token for the staff member and return it (shown once). Commits."""
+    staff = _require_staff(email)
+    if not staff.active:
+        raise DomainError("That staff account is disabled.", code="staff_inactive", status=409)
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(staff=staff, token_hash=_hash_token(token))
+    db.session.add(row)
+    db.session.flush()
+    record_audit("api_token.issue", row, staff=staff)
+    db.session.commit()
+    return token
+
+
+def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff | None:
+    """The active staff member owning this unrevoked token, else None.
+
+    Refreshes the token's `last_used_at` at most every few minutes (commits only then).
+    """
+    if not token:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.staff.active:
+        return None
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
+        row.last_used_at = now
+        db.session.commit()
+    return row.staff
+
+
+def revoke(email: str, *, now: datetime | None = None) -> int:
+    """Revoke every live API token of the staff member; returns how many. Commits."""
+    staff = _require_staff(email)
+    now = now or utcnow()
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    record_audit("api_token.revoke_all", staff, staff=staff, after={"revoked": result.rowcount})
+    db.session.commit()
+    return result.rowcount

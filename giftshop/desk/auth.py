@@ -1,0 +1,102 @@
+"""Access control for staff pages and the staff JSON API.
+
+Pages use the Flask-Login session: `staff_required` / `owner_required` send anonymous
+visitors to the sign-in page and answer 403 to staff on an owner page.
+
+The API uses `Authorization: Bearer <token>` only (its blueprint is CSRF-exempt, so a
+session cookie must never authorize it): `api_staff_required` / `api_owner_required`
+answer 401 `{"error": "unauthorized"}` without a valid token and 403
+`{"error": "forbidden"}` to staff on an owner action. `current_api_staff()` is the
+token's owner inside such a view.
+"""
+from functools import wraps
+
+from flask import abort, g, jsonify, request
+from flask_login import current_user
+
+from giftshop.extensions import login_manager
+from giftshop.models import Staff
+
+
+def staff_required(view):
+    """Page decorator: any signed-in, active staff member."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def owner_required(view):
+    """Page decorator: the owner only (anonymous → sign-in, staff → 403)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_owner:
+            abort(403, description="Only the owner can do that.")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _unauthorized():
+    response = jsonify(error="unauthorized",
+                       message="Send a valid staff API token: Authorization: Bearer <token>.")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="giftshop"'
+    return response
+
+
+def _forbidden():
+    response = jsonify(error="forbidden", message="Only the owner can do that.")
+    response.status_code = 403
+    return response
+
+
+def _resolve_api_staff() -> Staff | None:
+    from giftshop.desk.staff import staff_for_token
+
+    staff = staff_for_token(_bearer_token())
+    g.api_staff = staff
+    return staff
+
+
+def api_staff_required(view):
+    """API decorator: a valid bearer token of any active staff member."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if _resolve_api_staff() is None:
+            return _unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def api_owner_required(view):
+    """API decorator: a valid bearer token of the owner."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        staff = _resolve_api_staff()
+        if staff is None:
+            return _unauthorized()
+        if not staff.is_owner:
+            return _forbidden()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# The issue's name for the bearer-token decorator; same thing.
+api_auth = api_staff_required
+
+
+def current_api_staff() -> Staff | None:
+    """The staff member whose token authorized this API request (None outside one)."""
+    return g.get("api_staff")
