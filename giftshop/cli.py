@@ -4,6 +4,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from giftshop.desk.cli import staff_cli
+
+    app.cli.add_command(staff_cli)
+
     @app.cli.command("seed")
     def seed():
         """Create the seed catalog (idempotent)."""

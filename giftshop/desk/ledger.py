@@ -1,0 +1,230 @@
+"""Front-desk ledger services: redeem, reverse, cash out, void.
+
+Every function here writes through `giftshop.vouchers.ledger.record_entry` (the only
+ledger writer: it locks the voucher row, re-checks status, frozen state and balance,
+and writes). On top of that each service:
+
+- takes plain arguments (a staff member, a code, numbers), never a request;
+- holds the voucher's row lock while deciding (`lock_voucher`), so its own rules
+  (the reversal window, cash-out eligibility) are checked against fresh data;
+- is idempotent per `idempotency_key`: a repeat, even a concurrent one, returns the
+  first entry and writes nothing (a unique-key race is caught, rolled back, and
+  answered with the winner's entry);
+- records an audit row and commits, or raises a DomainError with a stable code and
+  leaves nothing written.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from giftshop.audit import record_audit
+from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
+from giftshop.extensions import db
+from giftshop.models import LedgerEntry, Staff, Voucher
+from giftshop.models.base import utcnow
+from giftshop.vouchers.codes import normalize_code
+from giftshop.vouchers.ledger import find_idempotent, lock_voucher, record_entry
+
+#: Staff may undo their redemptions for this long; the owner any time.
+STAFF_REVERSAL_WINDOW = timedelta(hours=24)
+#: ORS 646A.276: a balance below $5 after at least one use may be taken in cash.
+CASHOUT_LIMIT_CENTS = 500
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a ledger action did: the entry, the voucher after it, and whether this call
+    wrote it (False when an idempotency key replayed an earlier entry)."""
+
+    entry: LedgerEntry
+    voucher: Voucher
+    created: bool
+
+
+def voucher_by_code(code: str) -> Voucher:
+    """The voucher for a typed, printed or scanned code (raises UnknownCode). Read-only."""
+    normalized = normalize_code(code or "")
+    voucher = None
+    if normalized:
+        voucher = db.session.scalar(select(Voucher).where(Voucher.code == normalized))
+    if voucher is None:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    return voucher
+
+
+def history(voucher: Voucher) -> list[LedgerEntry]:
+    """The voucher's entries, oldest first, with their staff loaded. Read-only."""
+    return list(db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.voucher_id == voucher.id).order_by(LedgerEntry.id)
+    ))
+
+
+def reversed_ids(entries: list[LedgerEntry]) -> set[int]:
+    return {e.reverses_id for e in entries if e.reverses_id is not None}
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed({"note": f"Use at most {MAX_NOTE} characters."})
+    return note
+
+
+def _clean_key(key: str | None) -> str | None:
+    key = (key or "").strip() or None
+    if key is not None and len(key) > 255:
+        raise ValidationFailed({"idempotency_key": "Use at most 255 characters."})
+    return key
+
+
+def _positive_int(value, field: str, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationFailed({field: f"{label} must be a whole number above zero."})
+    return value
+
+
+def _replay(voucher_id: int, key: str | None, kind: str, delta: int | None) -> Outcome | None:
+    """Under the row lock: the earlier entry for this key, if any (else None).
+
+    A key reused for a different action is refused rather than silently answered
+    with an unrelated entry.
+    """
+    if not key:
+        return None
+    existing = find_idempotent(voucher_id, key)
+    if existing is None:
+        return None
+    if existing.kind != kind or (delta is not None and existing.delta != delta):
+        raise DomainError("That Idempotency-Key was already used for a different action.",
+                          code="idempotency_key_reused", status=422)
+    return Outcome(existing, existing.voucher, created=False)
+
+
+def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, action: str,
+           note: str = "", key: str | None = None, reverses_id: int | None = None) -> Outcome:
+    """Write one entry through `record_entry`, audit it and commit.
+
+    A unique violation means a concurrent twin won (same idempotency key, or the same
+    entry reversed twice): roll back and answer with what the winner wrote.
+    """
+    before = {"remaining": voucher.remaining, "status": voucher.status}
+    voucher_id = voucher.id
+    try:
+        entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
+                             note=note, idempotency_key=key, reverses_id=reverses_id)
+        if kind == "void":
+            entry.voucher.status = "voided"
+        record_audit(f"voucher.{action}", entry.voucher, staff=staff, before=before,
+                     after={"remaining": entry.voucher.remaining, "status": entry.voucher.status,
+                            "entry_id": entry.id, "delta": delta})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key and (existing := find_idempotent(voucher_id, key)) is not None:
+            return Outcome(existing, existing.voucher, created=False)
+        if reverses_id is not None:
+            raise Conflict("That entry has already been reversed.", code="already_reversed")
+        raise
+    return Outcome(entry, entry.voucher, created=True)
+
+
+def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
+           sessions: int | None = None, idempotency_key: str | None = None,
+           note: str = "") -> Outcome:
+    """Take `amount_cents` from a money voucher or `sessions` from a sessions voucher.
+
+    Locks the voucher row; never overdraws (insufficient_balance / no_sessions_left),
+    refuses voided/refunded (410) and frozen (409) vouchers. Idempotent per key.
+    Audits and commits.
+    """
+    key, note = _clean_key(idempotency_key), _clean_note(note)
+    voucher = voucher_by_code(code)
+    if voucher.is_money:
+        if sessions is not None:
+            raise ValidationFailed({"sessions": "This is a money voucher: redeem an amount."})
+        quantity = _positive_int(amount_cents, "amount_cents", "The amount in cents")
+    else:
+        if amount_cents is not None:
+            raise ValidationFailed({"amount_cents": "This is a sessions package: redeem sessions."})
+        quantity = _positive_int(sessions, "sessions", "The number of sessions")
+    voucher = lock_voucher(voucher.id)
+    if (replayed := _replay(voucher.id, key, "redeem", -quantity)) is not None:
+        return replayed
+    return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key)
+
+
+def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
+            note: str = "", now: datetime | None = None) -> Outcome:
+    """Undo a redemption with a compensating `reverse` entry that points at it.
+
+    Staff may reverse within 24 hours of the redemption, the owner any time. An entry
+    is reversed at most once (already_reversed), also under concurrency, because
+    `reverses_id` is unique. Locks the voucher row; idempotent per key; audits; commits.
+    """
+    key, note = _clean_key(idempotency_key), _clean_note(note)
+    target = db.session.get(LedgerEntry, entry_id) if isinstance(entry_id, int) else None
+    if target is None:
+        raise NotFound("There is no such ledger entry.", code="unknown_entry")
+    if target.kind != "redeem":
+        raise Conflict("Only a redemption can be reversed.", code="not_reversible")
+    now = now or utcnow()
+    if not staff.is_owner and now - target.created_at > STAFF_REVERSAL_WINDOW:
+        raise DomainError("Redemptions older than 24 hours can only be reversed by the owner.",
+                          code="reversal_window_passed", status=403)
+    voucher = lock_voucher(target.voucher_id)
+    if (replayed := _replay(voucher.id, key, "reverse", -target.delta)) is not None:
+        return replayed
+    already = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == target.id))
+    if already is not None:
+        raise Conflict("That redemption has already been reversed.", code="already_reversed")
+    return _write(voucher, "reverse", -target.delta, staff=staff, action="reverse",
+                  note=note, key=key, reverses_id=target.id)
+
+
+def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool:
+    """ORS 646A.276: a money balance above $0 and under $5 after at least one
+    redemption that was not reversed."""
+    if not voucher.is_money or voucher.status != "active" or voucher.frozen:
+        return False
+    if not 0 < voucher.remaining < CASHOUT_LIMIT_CENTS:
+        return False
+    entries = history(voucher) if entries is None else entries
+    undone = reversed_ids(entries)
+    return any(e.kind == "redeem" and e.id not in undone for e in entries)
+
+
+def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = None,
+             note: str = "") -> Outcome:
+    """Pay out a money balance under $5 after at least one use: a `cashout` entry of
+    -remaining (not_cashable otherwise). Locks; idempotent per key; audits; commits."""
+    key, note = _clean_key(idempotency_key), _clean_note(note)
+    voucher = lock_voucher(voucher_by_code(code).id)
+    if (replayed := _replay(voucher.id, key, "cashout", None)) is not None:
+        return replayed
+    # A closed or frozen voucher gets record_entry's own refusal (voided, refunded,
+    # frozen), which says more than "not cashable".
+    closed = voucher.status != "active" or voucher.frozen
+    if not closed and not cashable(voucher):
+        raise Conflict("Only a money balance under $5.00 after at least one redemption "
+                       "can be cashed out.", code="not_cashable")
+    return _write(voucher, "cashout", -voucher.remaining, staff=staff, action="cashout",
+                  note=note, key=key)
+
+
+def void_voucher(code: str, *, staff: Staff, reason: str,
+                 idempotency_key: str | None = None) -> Outcome:
+    """Owner only: take the remaining value to zero with a `void` entry carrying the
+    reason, then mark the voucher voided. Locks; idempotent per key; audits; commits."""
+    if staff is None or not staff.is_owner:
+        raise DomainError("Only the owner can void a voucher.", code="forbidden", status=403)
+    key, reason = _clean_key(idempotency_key), _clean_note(reason)
+    if not reason:
+        raise ValidationFailed({"reason": "Say why the voucher is being voided."})
+    voucher = lock_voucher(voucher_by_code(code).id)
+    if (replayed := _replay(voucher.id, key, "void", None)) is not None:
+        return replayed
+    return _write(voucher, "void", -voucher.remaining, staff=staff, action="void",
+                  note=reason, key=key)
