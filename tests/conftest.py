@@ -5,19 +5,13 @@ GIFTSHOP_TEST_DB picks the backend for the whole run: `sqlite` (a file) or
 dropped afterwards, so parallel runs never meet). The schema is built by the
 committed Alembic migrations, once per run; every test starts from empty tables.
 """
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from config import TestConfig
 from giftshop import create_app
 from giftshop.extensions import db
-
-BACKEND = os.environ.get("GIFTSHOP_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get(
-    "GIFTSHOP_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.support.databases import BACKEND, fresh_database
 
 
 def pytest_report_header(config):
@@ -38,23 +32,8 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if BACKEND == "sqlite":
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "giftshop.sqlite3")
-        return
-    name = f"giftshop_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
