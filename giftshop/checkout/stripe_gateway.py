@@ -85,6 +85,15 @@ def create_refund(payment_intent_id: str, amount_cents: int, *, idempotency_key:
     return _plain(refund)
 
 
+def list_refunds(payment_intent_id: str) -> list[dict]:
+    """Every refund of a PaymentIntent (newest first), as plain dicts."""
+    try:
+        listing = _client().v1.refunds.list({"payment_intent": payment_intent_id, "limit": 100})
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Could not list the refunds: {exc}")
+    return [_plain(refund) for refund in listing.data]
+
+
 def verify_event(payload: bytes, signature: str | None) -> dict:
     """The event as a dict, if `signature` is Stripe's for this raw body; else BadSignature."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]

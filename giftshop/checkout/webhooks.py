@@ -87,3 +87,7 @@ def session_expired(session: dict) -> None:
     order = _order_for_session(session)
     if order is not None:
         mark_unpaid(order.id, "expired")
+
+
+# Refund and dispute handlers register themselves with @handles when imported.
+from giftshop.checkout import disputes, refunds  # noqa: E402,F401

@@ -1,0 +1,106 @@
+"""Payment disputes (chargebacks): freeze the order's vouchers while Stripe decides.
+
+`charge.dispute.created` freezes every active voucher of the order (the ledger then
+refuses redemptions and cash-outs with code `frozen`); `charge.dispute.closed`
+unfreezes them when the dispute is won (or a warning closes) and voids them when it
+is lost, since the money went back to the card holder. `Order.dispute_status` keeps
+Stripe's latest dispute status. Each handler locks the order, is safe to replay, and
+commits.
+"""
+import logging
+
+from sqlalchemy import select
+
+from giftshop.audit import record_audit
+from giftshop.checkout.fulfilment import lock_order
+# A module import: refunds may still be initializing when webhooks imports us.
+from giftshop.checkout import refunds
+from giftshop.checkout.webhooks import handles
+from giftshop.extensions import db
+from giftshop.models import Order
+from giftshop.vouchers.ledger import lock_voucher
+
+log = logging.getLogger(__name__)
+# Closed statuses after which the buyer keeps nothing: the vouchers are voided.
+LOST = ("lost",)
+
+
+def _locked_order(dispute: dict) -> Order | None:
+    intent = dispute.get("payment_intent")
+    order = db.session.scalar(select(Order).where(Order.payment_intent_id == intent)) \
+        if intent else None
+    if order is None:
+        log.warning("Stripe dispute %s (charge %s) matches no order", dispute.get("id"),
+                    dispute.get("charge"))
+        return None
+    return lock_order(order.id)
+
+
+def freeze_order(dispute: dict) -> int:
+    """Freeze the order's active vouchers. Returns how many were frozen now. Commits."""
+    order = _locked_order(dispute)
+    if order is None:
+        return 0
+    before = refunds.order_snapshot(order)
+    order.dispute_status = dispute.get("status") or "needs_response"
+    frozen = []
+    for voucher in order.vouchers:
+        voucher = lock_voucher(voucher.id)
+        if voucher.status == "active" and not voucher.frozen:
+            voucher.frozen = True
+            frozen.append(voucher.code)
+            record_audit("voucher.freeze", voucher, actor="stripe", before={"frozen": False},
+                         after={"frozen": True, "dispute": dispute.get("id")})
+    record_audit("order.dispute_opened", order, actor="stripe", before=before,
+                 after={**refunds.order_snapshot(order), "dispute": dispute.get("id"),
+                        "reason": dispute.get("reason"), "frozen": frozen})
+    db.session.commit()
+    return len(frozen)
+
+
+def close_dispute(dispute: dict) -> str:
+    """Unfreeze (won) or void (lost) the order's frozen vouchers. Commits.
+
+    Returns the dispute status acted on, or 'no_order'.
+    """
+    order = _locked_order(dispute)
+    if order is None:
+        return "no_order"
+    status = dispute.get("status") or ""
+    before = refunds.order_snapshot(order)
+    order.dispute_status = status
+    for voucher in order.vouchers:
+        voucher = lock_voucher(voucher.id)
+        if voucher.status != "active":
+            continue
+        if status in LOST:
+            refunds.void_voucher(voucher.id, actor="stripe", reason="payment dispute lost", commit=False)
+        elif voucher.frozen:
+            voucher.frozen = False
+            record_audit("voucher.unfreeze", voucher, actor="stripe", before={"frozen": True},
+                         after={"frozen": False, "dispute": dispute.get("id")})
+    record_audit("order.dispute_closed", order, actor="stripe", before=before,
+                 after={**refunds.order_snapshot(order), "dispute": dispute.get("id")})
+    db.session.commit()
+    return status
+
+
+@handles("charge.dispute.created")
+def dispute_created(dispute: dict) -> None:
+    freeze_order(dispute)
+
+
+@handles("charge.dispute.updated")
+def dispute_updated(dispute: dict) -> None:
+    order = _locked_order(dispute)
+    if order is not None and dispute.get("status") and order.dispute_status != dispute["status"]:
+        before = refunds.order_snapshot(order)
+        order.dispute_status = dispute["status"]
+        record_audit("order.dispute_updated", order, actor="stripe", before=before,
+                     after=refunds.order_snapshot(order))
+    db.session.commit()
+
+
+@handles("charge.dispute.closed")
+def dispute_closed(dispute: dict) -> None:
+    close_dispute(dispute)

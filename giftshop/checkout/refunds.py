@@ -1,0 +1,295 @@
+"""Refunds through Stripe, made here (owner) or in the Stripe dashboard (webhooks).
+
+Allocation rule (how money maps onto vouchers):
+- A refund made here is chosen voucher by voucher: the owner gives, for each voucher,
+  how much of what remains to take back (cents of a money voucher, whole sessions of
+  a package). The money refunded is the *value* of what is taken:
+  ``value(r) = r * value_cents // initial`` (what was paid, pro rata, integer cents,
+  rounded down) and a refund of ``k`` units is ``value(r) - value(r - k)``. Taking
+  everything that remains in several steps therefore always adds up to exactly what
+  was paid for the remainder: nothing is lost to rounding. A sold money certificate
+  has value_cents == initial, so its cents refund one for one. A complimentary
+  voucher has no value and cannot be refunded (void it instead).
+- A refund made in the Stripe dashboard carries no allocation. It takes value from
+  the order's still-active vouchers, unredeemed ones first then partly used ones,
+  each in issue order; a voucher only partly covered loses the smallest number of
+  units whose value covers the rest (whole sessions, rounded up, so a holder never
+  keeps value that was paid back). A refund larger than what remains (goodwill) is
+  recorded as money only.
+A voucher whose remaining value reaches 0 by a refund gets status ``refunded``; it
+can no longer be redeemed. Every refund is one ``Refund`` row (``stripe_refund_id``
+unique), ``refund`` ledger entries pointing at it, the order's ``refunded_cents`` /
+status, and audit rows.
+
+No double counting: a refund made here is written with Stripe's refund id in the
+same transaction that holds the order's row lock; the webhook handlers take the same
+lock and then skip any refund id already stored.
+"""
+import logging
+
+from sqlalchemy import select
+
+from giftshop.audit import record_audit
+from giftshop.checkout import stripe_gateway
+from giftshop.checkout.fulfilment import lock_order
+from giftshop.checkout.webhooks import handles
+from giftshop.errors import Conflict, NotFound, ValidationFailed
+from giftshop.extensions import db
+from giftshop.models import Order, Refund, Voucher
+from giftshop.vouchers.ledger import lock_voucher, record_entry
+
+log = logging.getLogger(__name__)
+# Stripe statuses of a refund that did not (or will not) return money.
+_FAILED = ("failed", "canceled")
+
+
+def value_of(voucher: Voucher, units: int) -> int:
+    """What `units` of the voucher are worth at the price paid (integer cents, rounded down)."""
+    if voucher.initial <= 0:
+        return 0
+    return units * voucher.value_cents // voucher.initial
+
+
+def refund_value(voucher: Voucher, units: int) -> int:
+    """The money a refund of `units` of what remains gives back (telescoping, see above)."""
+    return value_of(voucher, voucher.remaining) - value_of(voucher, voucher.remaining - units)
+
+
+def refundable(voucher: Voucher) -> bool:
+    return voucher.status == "active" and voucher.remaining > 0 and voucher.value_cents > 0
+
+
+def full_allocation(order: Order) -> dict[int, int]:
+    """Everything that remains on the order's refundable vouchers: a full refund."""
+    return {v.id: v.remaining for v in order.vouchers if refundable(v)}
+
+
+def order_snapshot(order: Order) -> dict:
+    return {"status": order.status, "refunded_cents": order.refunded_cents,
+            "dispute_status": order.dispute_status}
+
+
+def _apply_to_order(order: Order, amount_cents: int) -> None:
+    order.refunded_cents += amount_cents
+    order.status = "refunded" if order.refunded_cents >= order.total_cents \
+        else "partially_refunded"
+
+
+def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
+          note: str) -> None:
+    """Take `units` off a locked voucher for `refund`; closes it when nothing is left."""
+    record_entry(voucher, "refund", -units, staff_id=staff_id, note=note, refund_id=refund.id,
+                 lock=False)
+    if voucher.remaining == 0:
+        voucher.status = "refunded"
+
+
+def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Voucher, int, int]]:
+    """Lock and validate the chosen vouchers; (voucher, units, cents) per chosen one."""
+    errors: dict[str, str] = {}
+    chosen = []
+    own = {v.id for v in order.vouchers}
+    for voucher_id, units in sorted(allocation.items()):
+        if not units:
+            continue
+        field = f"vouchers.{voucher_id}"
+        if voucher_id not in own:
+            errors[field] = "That voucher is not part of this order."
+            continue
+        voucher = lock_voucher(voucher_id)
+        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+            errors[field] = "Enter a whole, positive amount."
+        elif not refundable(voucher):
+            errors[field] = f"This voucher is {voucher.display_status} and cannot be refunded."
+        elif units > voucher.remaining:
+            errors[field] = "That is more than remains on this voucher."
+        else:
+            chosen.append((voucher, units, refund_value(voucher, units)))
+    if not chosen and not errors:
+        errors["vouchers"] = "Choose at least one voucher and how much of it to refund."
+    if errors:
+        raise ValidationFailed(errors, "The refund was not made: check the vouchers.")
+    return chosen
+
+
+def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str, staff=None,
+                 reason: str = "") -> Refund:
+    """Refund the value of the chosen vouchers through Stripe, then record it. Commits.
+
+    `allocation` maps voucher id → units to take back (cents for money, sessions for a
+    package). `request_key` identifies the owner's submission (a nonce in the form):
+    it becomes Stripe's idempotency key, so a double submit refunds once.
+    Holds the order row lock (and the vouchers') from validation until commit, so a
+    webhook about this refund waits and then finds it. Raises ValidationFailed /
+    Conflict (nothing written, nothing sent to Stripe) or PaymentProviderError
+    (Stripe refused: nothing written).
+    """
+    order = lock_order(order_id)
+    if not order.is_paid:
+        raise Conflict("Only a paid order can be refunded.", code="not_paid")
+    if not order.payment_intent_id:
+        raise Conflict("This order was not paid through Stripe; refund it at the desk and "
+                       "void its vouchers.", code="not_stripe")
+    if order.dispute_status in ("warning_needs_response", "needs_response", "under_review",
+                                "warning_under_review"):
+        raise Conflict("A payment dispute is open on this order; Stripe handles the money "
+                       "until it closes.", code="disputed")
+    chosen = _check_allocation(order, allocation)
+    amount = sum(cents for _, _, cents in chosen)
+    if amount <= 0:
+        raise ValidationFailed({"vouchers": "That refunds nothing (no value was paid)."})
+    if amount > order.total_cents - order.refunded_cents:
+        raise Conflict("That is more than is left to refund on this order.",
+                       code="over_refund")
+    stripe_refund = stripe_gateway.create_refund(
+        order.payment_intent_id, amount, idempotency_key=f"refund-{order.public_id}-{request_key}",
+        metadata={"order_id": order.public_id})
+    existing = _refund_by_stripe_id(stripe_refund["id"])
+    if existing is not None:  # the same submission, already recorded
+        db.session.rollback()
+        return existing
+    before = order_snapshot(order)
+    refund = Refund(order=order, stripe_refund_id=stripe_refund["id"], amount_cents=amount,
+                    status=stripe_refund.get("status") or "succeeded", source="shop",
+                    reason=reason, staff_id=getattr(staff, "id", None))
+    db.session.add(refund)
+    db.session.flush()
+    for voucher, units, _ in chosen:
+        _take(voucher, units, refund, staff_id=refund.staff_id, note=reason or "refund")
+    _apply_to_order(order, amount)
+    record_audit("order.refund", refund, staff=staff, before=before, after={
+        **order_snapshot(order), "amount_cents": amount, "stripe_refund_id": refund.stripe_refund_id,
+        "vouchers": {v.code: units for v, units, _ in chosen}})
+    db.session.commit()
+    return refund
+
+
+def _refund_by_stripe_id(stripe_refund_id: str) -> Refund | None:
+    return db.session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund_id))
+
+
+def _order_for_intent(payment_intent_id: str | None) -> Order | None:
+    if not payment_intent_id:
+        return None
+    return db.session.scalar(select(Order).where(Order.payment_intent_id == payment_intent_id))
+
+
+def _units_covering(voucher: Voucher, cents: int) -> int:
+    """The fewest units of what remains whose refund value is at least `cents`."""
+    for units in _candidate_units(voucher, cents):
+        if refund_value(voucher, units) >= cents:
+            return units
+    return voucher.remaining
+
+
+def _candidate_units(voucher: Voucher, cents: int):
+    # value is monotone in units: start from the proportional estimate and step up.
+    start = max(1, cents * voucher.initial // max(voucher.value_cents, 1))
+    start = min(start, voucher.remaining)
+    while start > 1 and refund_value(voucher, start - 1) >= cents:
+        start -= 1
+    return range(start, voucher.remaining + 1)
+
+
+def _take_for_dashboard_refund(order: Order, refund: Refund) -> dict[str, int]:
+    """Allocate a dashboard refund over the order's vouchers (rule in the module doc)."""
+    left = refund.amount_cents
+    taken: dict[str, int] = {}
+    candidates = [lock_voucher(v.id) for v in order.vouchers]
+    candidates = [v for v in candidates if refundable(v)]
+    candidates.sort(key=lambda v: (v.remaining != v.initial, v.id))
+    for voucher in candidates:
+        if left <= 0:
+            break
+        units = voucher.remaining if refund_value(voucher, voucher.remaining) <= left \
+            else _units_covering(voucher, left)
+        left -= refund_value(voucher, units)
+        _take(voucher, units, refund, staff_id=None, note="refund made in the Stripe dashboard")
+        taken[voucher.code] = units
+    return taken
+
+
+def record_stripe_refund(obj: dict) -> str:
+    """Reflect one Stripe refund object in the shop, once per refund id. Commits.
+
+    Returns 'recorded', 'known' (already stored: made here or seen before; only its
+    status is refreshed), 'failed' (a refund that returned no money) or 'no_order'.
+    """
+    order = _order_for_intent(obj.get("payment_intent"))
+    if order is None:
+        log.warning("Stripe refund %s matches no order", obj.get("id"))
+        return "no_order"
+    order = lock_order(order.id)
+    existing = _refund_by_stripe_id(obj["id"])
+    status = obj.get("status") or "succeeded"
+    if existing is not None:
+        if existing.status != status:
+            record_audit("refund.status", existing, actor="stripe",
+                         before={"status": existing.status}, after={"status": status})
+            if status in _FAILED:
+                log.warning("Stripe refund %s of order %s is now %s; vouchers left as they "
+                            "are, the owner must adjust", obj["id"], order.public_id, status)
+            existing.status = status
+        db.session.commit()
+        return "known"
+    refund = Refund(order=order, stripe_refund_id=obj["id"], amount_cents=int(obj["amount"]),
+                    status=status, source="stripe", reason="made in the Stripe dashboard")
+    db.session.add(refund)
+    db.session.flush()
+    if status in _FAILED:
+        db.session.commit()
+        return "failed"
+    before = order_snapshot(order)
+    taken = _take_for_dashboard_refund(order, refund)
+    _apply_to_order(order, refund.amount_cents)
+    record_audit("order.refund", refund, actor="stripe", before=before, after={
+        **order_snapshot(order), "amount_cents": refund.amount_cents,
+        "stripe_refund_id": refund.stripe_refund_id, "vouchers": taken})
+    db.session.commit()
+    return "recorded"
+
+
+@handles("refund.created", "refund.updated", "charge.refund.updated")
+def refund_event(refund: dict) -> None:
+    record_stripe_refund(refund)
+
+
+@handles("charge.refunded")
+def charge_refunded(charge: dict) -> None:
+    """A charge's refunds; newer API versions omit the list, so it is read from Stripe."""
+    listed = (charge.get("refunds") or {}).get("data")
+    if listed is None:
+        if _order_for_intent(charge.get("payment_intent")) is None:
+            return
+        listed = stripe_gateway.list_refunds(charge["payment_intent"])
+    for refund in listed:
+        refund.setdefault("payment_intent", charge.get("payment_intent"))
+        record_stripe_refund(refund)
+
+
+def void_voucher(voucher_id: int, *, staff=None, actor: str | None = None, reason: str = "",
+                 commit: bool = True) -> Voucher:
+    """Take a voucher out of use: a `void` entry for what remains, status `voided`.
+
+    Locks the voucher. Raises Gone when it is already voided or refunded. Commits
+    unless `commit=False`.
+    """
+    voucher = lock_voucher(voucher_id)
+    before = {"status": voucher.status, "remaining": voucher.remaining, "frozen": voucher.frozen}
+    record_entry(voucher, "void", -voucher.remaining, staff_id=getattr(staff, "id", None),
+                 note=reason or "voided", lock=False)
+    voucher.status = "voided"
+    voucher.frozen = False
+    record_audit("voucher.void", voucher, staff=staff, actor=actor, before=before,
+                 after={"status": "voided", "remaining": 0, "reason": reason})
+    if commit:
+        db.session.commit()
+    return voucher
+
+
+def order_for_admin(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound("No order has that number.")
+    return order
+

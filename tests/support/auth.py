@@ -1,0 +1,35 @@
+"""Signed-in staff for page tests: accounts made by the real service, Flask-Login's session."""
+from giftshop.desk.staff import create_staff
+from giftshop.extensions import db
+
+OWNER_EMAIL = "owner@westhillsmassage.test"
+STAFF_EMAIL = "desk@westhillsmassage.test"
+PASSWORD = "correct horse battery"
+
+
+def make_staff(app, email: str = STAFF_EMAIL, role: str = "staff") -> int:
+    with app.app_context():
+        staff_id = create_staff(email, PASSWORD, role=role).id
+        db.session.remove()
+    return staff_id
+
+
+def sign_in(client, staff_id: int) -> None:
+    """What Flask-Login's `login_user` leaves in the session cookie."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(staff_id)
+        session["_fresh"] = True
+
+
+def owner_client(app):
+    """A test client signed in as the owner (created here)."""
+    client = app.test_client()
+    sign_in(client, make_staff(app, OWNER_EMAIL, "owner"))
+    return client
+
+
+def staff_client(app):
+    """A test client signed in as a front-desk (non-owner) staff member."""
+    client = app.test_client()
+    sign_in(client, make_staff(app, STAFF_EMAIL, "staff"))
+    return client
