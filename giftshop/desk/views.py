@@ -1,6 +1,80 @@
-"""Front desk pages (staff only)."""
-from flask import Blueprint
+"""Front desk pages (staff only): find a voucher, see it, read QR frames from the camera."""
+from flask import jsonify, redirect, render_template, request, url_for
 
-from giftshop.desk import staff  # noqa: F401  (registers the Flask-Login user loader)
+from giftshop.desk import actions, signin, staff  # noqa: F401  (routes; the user loader)
+from giftshop.desk.auth import staff_required
+from giftshop.desk.blueprint import bp
+from giftshop.desk.ledger import voucher_by_code
+from giftshop.desk.presenter import entry_summary, remaining_text, voucher_screen
+from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
+from giftshop.errors import DomainError, UnknownCode
+from giftshop.extensions import db
+from giftshop.models import LedgerEntry
+from giftshop.vouchers.codes import normalize_code
 
-bp = Blueprint("desk", __name__)
+__all__ = ["bp"]
+
+
+@bp.get("")
+@staff_required
+def index():
+    return render_template("desk/index.html", query="", error=None)
+
+
+@bp.get("/lookup")
+@staff_required
+def lookup():
+    """A typed code or a whole scanned QR URL → that voucher's screen."""
+    query = request.args.get("code", "")
+    code = normalize_code(query)
+    if code is None:
+        error, status = ("That is not a voucher code. Codes look like WHM-XXXX-XXXX-XXXX.", 422)
+    else:
+        try:
+            return redirect(url_for("desk.voucher", code=voucher_by_code(code).code))
+        except UnknownCode:
+            error, status = ("No voucher has that code. Check it and try again.", 404)
+    return render_template("desk/index.html", query=query, error=error), status
+
+
+@bp.get("/v/<code>")
+@staff_required
+def voucher(code: str):
+    """The redeem screen; signed-in staff also land here from a voucher's QR URL."""
+    try:
+        found = voucher_by_code(code)
+    except UnknownCode as exc:
+        return render_template("desk/index.html", query=code, error=exc.message), 404
+    if found.code != code:
+        return redirect(url_for("desk.voucher", code=found.code))
+    return voucher_screen(found)
+
+
+@bp.get("/v/<code>/done/<int:entry_id>")
+@staff_required
+def done(code: str, entry_id: int):
+    """What an action did, with the new remaining value in large type (reload-safe)."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or entry.voucher.code != code:
+        return render_template("desk/index.html", query=code,
+                               error="There is no such ledger entry."), 404
+    return render_template("desk/done.html", voucher=entry.voucher, what=entry_summary(entry),
+                           remaining=remaining_text(entry.voucher))
+
+
+@bp.post("/scan")
+@staff_required
+def scan():
+    """One camera frame (the request body, JPEG/PNG; X-CSRFToken header) → the voucher
+    code in it: {"code", "url"}; {"code": null} when no voucher QR is visible yet."""
+    request.max_content_length = MAX_FRAME_BYTES  # larger bodies get a 413 unread
+    try:
+        texts = read_qr_texts(request.get_data(cache=False))
+    except DomainError as exc:
+        return jsonify(error=exc.code, message=exc.message), exc.status
+    for text in texts:
+        code = normalize_code(text)
+        if code:
+            return jsonify(code=code, url=url_for("desk.voucher", code=code))
+    message = "That QR code is not a voucher." if texts else None
+    return jsonify(code=None, message=message)

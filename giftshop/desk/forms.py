@@ -1,0 +1,101 @@
+"""Front-desk forms (Flask-WTF: every POST carries a CSRF token).
+
+Each action form carries a hidden idempotency key generated when the page renders,
+so a double-submit (double tap, reload after POST) writes one entry. Each has a
+required confirmation checkbox: a tap on the wrong button does nothing by itself.
+"""
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+_DOLLARS = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+_KEY = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+
+
+def parse_dollars(text: str) -> int | None:
+    """"62.50", "$62.5", "1,000" → cents; None when it is not a dollar amount."""
+    text = (text or "").strip()
+    if not _DOLLARS.match(text):
+        return None
+    try:
+        cents = Decimal(text.lstrip("$").strip().replace(",", "")) * 100
+    except InvalidOperation:
+        return None
+    return int(cents)
+
+
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+def _valid_key(form, field):
+    if not _KEY.match(field.data or ""):
+        raise ValidationError("This form is out of date; reload the page.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+    submit = SubmitField("Sign in")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Sign out")
+
+
+class _ActionForm(FlaskForm):
+    idempotency_key = HiddenField(default=new_key, validators=[_valid_key])
+
+
+class RedeemAmountForm(_ActionForm):
+    amount = StringField("Amount ($)", validators=[DataRequired(message="Enter an amount.")],
+                         render_kw={"inputmode": "decimal", "placeholder": "0.00",
+                                    "autocomplete": "off"})
+    confirm = BooleanField("Yes, redeem this amount",
+                           validators=[DataRequired(message="Tick the box to confirm.")])
+    submit = SubmitField("Redeem")
+
+    def validate_amount(self, field):
+        cents = parse_dollars(field.data)
+        if cents is None or cents <= 0:
+            raise ValidationError("Enter dollars and cents, like 62.50.")
+        self.cents = cents
+
+
+class RedeemSessionsForm(_ActionForm):
+    sessions = IntegerField("Sessions", default=1,
+                            validators=[InputRequired(message="Enter a number of sessions."),
+                                        NumberRange(min=1, max=100)],
+                            render_kw={"inputmode": "numeric", "min": 1})
+    confirm = BooleanField("Yes, redeem",
+                           validators=[DataRequired(message="Tick the box to confirm.")])
+    submit = SubmitField("Redeem")
+
+
+class ReverseForm(_ActionForm):
+    entry_id = HiddenField(validators=[DataRequired()])
+    confirm = BooleanField("Yes, undo it",
+                           validators=[DataRequired(message="Tick the box to confirm.")])
+    submit = SubmitField("Undo")
+
+
+class CashOutForm(_ActionForm):
+    confirm = BooleanField("Yes, I paid the balance in cash",
+                           validators=[DataRequired(message="Tick the box to confirm.")])
+    submit = SubmitField("Cash out")
+
+
+class VoidForm(_ActionForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Say why."),
+                                                 Length(max=500)])
+    confirm = BooleanField("Yes, void this voucher for good",
+                           validators=[DataRequired(message="Tick the box to confirm.")])
+    submit = SubmitField("Void voucher")

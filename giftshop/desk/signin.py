@@ -1,0 +1,64 @@
+"""Sign-in and sign-out. Failed sign-ins are rate-limited per client IP and email."""
+from datetime import datetime, timezone
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_limiter.util import get_remote_address
+
+from giftshop.desk.blueprint import bp
+from giftshop.desk.forms import LoginForm
+from giftshop.desk.staff import authenticate, normalize_email
+from giftshop.extensions import limiter
+from giftshop.web import local_time
+
+SIGNIN_LIMIT = "5 per minute"
+
+
+def _signin_key() -> str:
+    # Per IP *and* email: one person's typos do not lock out the whole front desk.
+    return f"{get_remote_address()}|{normalize_email(request.form.get('email', ''))}"
+
+
+def _locked_out(limit):
+    reset = datetime.fromtimestamp(limit.reset_at, timezone.utc)
+    seconds = max(1, int((reset - datetime.now(timezone.utc)).total_seconds()))
+    message = (f"Too many sign-in attempts for this email. Try again after "
+               f"{local_time(reset, '%-I:%M:%S %p')} (in about {seconds} seconds).")
+    page = render_template("desk/locked_out.html", message=message)
+    return make_response(page, 429, {"Retry-After": str(seconds)})
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never an open redirect to another host.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("desk.index")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(SIGNIN_LIMIT, key_func=_signin_key, methods=["POST"], deduct_when=_failed,
+               on_breach=_locked_out)
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(form.next.data))
+    error = None
+    if form.validate_on_submit():
+        staff = authenticate(form.email.data, form.password.data)
+        if staff is not None:
+            login_user(staff)
+            return redirect(_safe_next(form.next.data))
+        error = "That email and password do not match an active staff account."
+    status = 401 if error else (422 if form.errors else 200)
+    return render_template("desk/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    # CSRFProtect has already checked the token: a cross-site POST cannot sign anyone out.
+    logout_user()
+    return redirect(url_for("desk.login"))
