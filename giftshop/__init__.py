@@ -17,7 +17,16 @@ def create_app(config_class=Config) -> Flask:
     web.register_error_handlers(app)
     web.register_template_helpers(app)
     web.register_security(app)
+    start_outbox_thread(app)
     return app
+
+
+def start_outbox_thread(app: Flask) -> None:
+    """`make run` sends email from a background thread (OUTBOX_THREAD=1, MAIL_SERVER set)."""
+    if app.config.get("OUTBOX_THREAD") and app.config.get("MAIL_SERVER") and not app.testing:
+        from giftshop.vouchers.outbox import start_sender_thread
+
+        start_sender_thread(app)
 
 
 def _check_production_settings(app: Flask) -> None:

@@ -5,8 +5,11 @@ from giftshop.catalog.forms import OrderForm
 from giftshop.catalog.service import product_by_slug
 from giftshop.checkout import service, stripe_gateway, webhooks
 from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.errors import NotFound, ValidationFailed
+from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import csrf
+from giftshop.vouchers import delivery
+from giftshop.vouchers.pdf import order_pdf
+from giftshop.vouchers.views import pdf_response
 from giftshop.web import error_response, today_local
 
 bp = Blueprint("checkout", __name__)
@@ -59,8 +62,49 @@ def demo_pay(public_id: str):
 
 @bp.get("/orders/<public_id>")
 def order_page(public_id: str):
+    return _render_order(service.order_by_public_id(public_id))
+
+
+def _render_order(order, status: int = 200, error: str | None = None, error_code: str = ""):
+    emails = delivery.order_outbox(order)
+    latest = {m.voucher_id: m for m in emails if m.kind in ("delivery", "resend")}
+    return render_template(
+        "checkout/order.html", order=order, voucher_emails=latest, outbox=emails,
+        show_outbox=not current_app.config["MAIL_SERVER"], error=error, error_code=error_code,
+    ), status
+
+
+@bp.get("/orders/<public_id>/vouchers.pdf")
+def order_vouchers_pdf(public_id: str):
     order = service.order_by_public_id(public_id)
-    return render_template("checkout/order.html", order=order)
+    if not order.vouchers:
+        raise NotFound("This order has no vouchers yet.")
+    return pdf_response(order_pdf(order), "vouchers.pdf")
+
+
+@bp.post("/orders/<public_id>/vouchers/<code>/resend")
+def resend_voucher(public_id: str, code: str):
+    order = service.order_by_public_id(public_id)
+    try:
+        message = delivery.resend_voucher_email(order, code)
+    except Conflict as exc:
+        return _render_order(order, exc.status, exc.message, exc.code)
+    flash(f"The voucher email will be sent again to {message.to_email}.", "info")
+    return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+
+
+@bp.post("/orders/<public_id>/vouchers/<code>/recipient")
+def correct_recipient(public_id: str, code: str):
+    order = service.order_by_public_id(public_id)
+    try:
+        voucher = delivery.correct_recipient_email(order, code,
+                                                   request.form.get("recipient_email", ""))
+    except (Conflict, ValidationFailed) as exc:
+        message = exc.errors.get("recipient_email", exc.message) \
+            if isinstance(exc, ValidationFailed) else exc.message
+        return _render_order(order, exc.status, message, exc.code)
+    flash(f"Updated: the voucher will be emailed to {voucher.recipient_email}.", "info")
+    return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
 
 
 @bp.post("/stripe/webhook")

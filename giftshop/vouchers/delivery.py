@@ -1,14 +1,27 @@
-"""Queueing the emails that deliver vouchers (sending is `vouchers/outbox.py`'s job)."""
+"""Queueing the emails that deliver vouchers (sending is `vouchers/outbox.py`'s job).
+
+Rows are written in the caller's transaction (fulfilment's, for receipts and
+deliveries), so an email exists if and only if what it announces was committed.
+"""
+import re
 import secrets
 from datetime import date, datetime, time, timezone
 
 from flask import current_app, render_template, url_for
+from sqlalchemy import select, update
 
+from giftshop.audit import record_audit
+from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, Voucher, utcnow
+from giftshop.vouchers.codes import normalize_code
+from giftshop.vouchers.ledger import lock_voucher
+from giftshop.vouchers.qr import voucher_url
 from giftshop.web import LOCAL_TZ
 
 DELIVERY_HOUR = time(9, 0)
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
+_VOUCHER_EMAILS = ("delivery", "resend")
 
 
 def delivery_time(deliver_on: date | None, now: datetime | None = None) -> datetime:
@@ -29,19 +42,27 @@ def _message_id() -> str:
 def queue_email(*, kind: str, to_email: str, template: str, order: Order | None = None,
                 voucher: Voucher | None = None, send_after: datetime | None = None,
                 **context) -> OutboxMessage:
-    """Render an email from `templates/email/<template>.{txt,html}` into the outbox.
+    """Render an email from `templates/email/<template>.{subject.txt,txt,html}` into the outbox.
 
     Does not commit: the message is sent only if the caller's transaction commits.
+    The Message-ID is fixed here, so every retry of this row is the same email.
     """
-    context.update(order=order, voucher=voucher, base_url=current_app.config["SHOP_BASE_URL"])
+    base_url = current_app.config["SHOP_BASE_URL"]
+    context.update(order=order, voucher=voucher, base_url=base_url)
+    if voucher is not None:
+        context.update(voucher_link=voucher_url(voucher.code),
+                       pdf_link=f"{voucher_url(voucher.code)}.pdf")
+    if order is not None:
+        context.setdefault("order_link", order_url(order))
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    due = send_after or utcnow()
     message = OutboxMessage(
         kind=kind, order_id=order.id if order else None,
-        voucher_id=voucher.id if voucher else None, to_email=to_email, subject=subject,
+        voucher_id=voucher.id if voucher else None, to_email=to_email,
+        subject=" ".join(subject.split())[:255],
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
-        message_id=_message_id(), send_after=send_after or utcnow(),
-        next_attempt_at=send_after or utcnow(),
+        message_id=_message_id(), send_after=due, next_attempt_at=due,
     )
     db.session.add(message)
     return message
@@ -53,9 +74,12 @@ def order_url(order: Order) -> str:
 
 
 def queue_order_emails(order: Order, vouchers: list[Voucher], now: datetime | None = None) -> None:
-    """The buyer's receipt (with every PDF) now; each recipient's email on its date."""
+    """The buyer's receipt (with every PDF) now; each recipient's email on its date.
+
+    Does not commit.
+    """
     queue_email(kind="receipt", to_email=order.purchaser_email, template="receipt",
-                order=order, vouchers=vouchers, order_link=order_url(order))
+                order=order, vouchers=vouchers, send_after=now)
     for voucher in vouchers:
         if voucher.recipient_email:
             queue_delivery(voucher, now=now)
@@ -63,6 +87,94 @@ def queue_order_emails(order: Order, vouchers: list[Voucher], now: datetime | No
 
 def queue_delivery(voucher: Voucher, *, now: datetime | None = None,
                    kind: str = "delivery") -> OutboxMessage:
-    return queue_email(kind=kind, to_email=voucher.recipient_email, template="delivery",
-                       order=voucher.order, voucher=voucher,
-                       send_after=delivery_time(voucher.deliver_on, now))
+    """The voucher's email to its holder, due at 9:00 local on `deliver_on`. Does not commit."""
+    to_email = voucher.recipient_email or voucher.order.purchaser_email
+    send_after = delivery_time(voucher.deliver_on, now) if kind == "delivery" else now
+    return queue_email(kind=kind, to_email=to_email, template="delivery",
+                       order=voucher.order, voucher=voucher, send_after=send_after)
+
+
+def order_voucher(order: Order, code: str) -> Voucher:
+    """One of the order's vouchers by (any form of) its code; NotFound otherwise."""
+    normalized = normalize_code(code or "")
+    voucher = next((v for v in order.vouchers if v.code == normalized), None)
+    if voucher is None:
+        raise NotFound("That voucher is not part of this order.", code="unknown_code")
+    return voucher
+
+
+def pending_voucher_emails(voucher: Voucher) -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.voucher_id == voucher.id,
+                                    OutboxMessage.kind.in_(_VOUCHER_EMAILS),
+                                    OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)))
+
+
+def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None) -> OutboxMessage:
+    """Queue the voucher's email again, to be sent at once. Commits.
+
+    Idempotent while a resend is still waiting (a double click queues one email).
+    Refused (409 `not_yet_delivered`) while the first delivery is still scheduled:
+    the buyer should correct the address instead of sending early.
+    """
+    if not order.is_paid:
+        raise Conflict("This order is not paid.", code="order_not_paid")
+    voucher = lock_voucher(order_voucher(order, code).id)
+    pending = pending_voucher_emails(voucher)
+    waiting = next((m for m in pending if m.kind == "resend"), None)
+    if waiting is not None:
+        db.session.rollback()
+        return waiting
+    if voucher.delivered_at is None and any(m.kind == "delivery" for m in pending):
+        db.session.rollback()
+        raise Conflict("This voucher's email is still scheduled; it has not been sent yet.",
+                       code="not_yet_delivered")
+    message = queue_delivery(voucher, now=now or utcnow(), kind="resend")
+    record_audit("voucher.email_resent", voucher, actor=f"buyer:{order.purchaser_email}",
+                 after={"to_email": message.to_email})
+    db.session.commit()
+    return message
+
+
+def correct_recipient_email(order: Order, code: str, new_email: str, *,
+                            now: datetime | None = None) -> Voucher:
+    """Change where a not-yet-delivered voucher is emailed, and reschedule its email. Commits.
+
+    Locks the voucher row; cancels its pending emails and queues a new delivery at
+    the original date (at once if that is past). Refused once the voucher has been
+    delivered (409 `already_delivered`). A bad address is a 422 with nothing written.
+    Audited with the old and new address.
+    """
+    email = (new_email or "").strip()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValidationFailed({"recipient_email": "Enter a valid email address."})
+    voucher = lock_voucher(order_voucher(order, code).id)
+    if voucher.delivered_at is not None:
+        db.session.rollback()
+        raise Conflict("This voucher was already delivered; use “Resend” instead.",
+                       code="already_delivered")
+    before = voucher.recipient_email
+    if email == before:
+        db.session.rollback()
+        return voucher
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.voucher_id == voucher.id, OutboxMessage.status == "pending",
+               OutboxMessage.kind.in_(_VOUCHER_EMAILS))
+        .values(status="cancelled", last_error="recipient email corrected")
+    )
+    voucher.recipient_email = email
+    queue_delivery(voucher, now=now)
+    record_audit("voucher.recipient_email_corrected", voucher,
+                 actor=f"buyer:{order.purchaser_email}",
+                 before={"recipient_email": before}, after={"recipient_email": email})
+    db.session.commit()
+    return voucher
+
+
+def order_outbox(order: Order) -> list[OutboxMessage]:
+    """Every email queued for the order, oldest first (shown when no mail server is set)."""
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.order_id == order.id)
+        .order_by(OutboxMessage.id)))

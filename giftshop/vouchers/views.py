@@ -1,4 +1,85 @@
-"""Holder pages: the QR target and the balance lookup."""
-from flask import Blueprint
+"""Holder pages: the QR target, the printable PDF and the balance lookup.
+
+Lookups of unknown codes are rate-limited per client (10 misses a minute, shared
+by all three pages); successful lookups cost nothing.
+"""
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+
+from giftshop.errors import Gone, UnknownCode
+from giftshop.extensions import limiter
+from giftshop.vouchers import lookup
+from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
+from giftshop.vouchers.qr import qr_svg
 
 bp = Blueprint("vouchers", __name__)
+
+LOOKUP_MISSES = "10 per minute"
+
+
+def _is_miss(response) -> bool:
+    return response.status_code == 404
+
+
+lookup_limit = limiter.shared_limit(LOOKUP_MISSES, scope="voucher-lookup-miss",
+                                    deduct_when=_is_miss)
+
+
+def _staff_redirect(code: str):
+    """Signed-in staff who scan a QR land on the desk's redeem screen."""
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    try:
+        return redirect(url_for("desk.voucher", code=code))
+    except BuildError:  # the desk page is not there (yet): show the public page
+        return None
+
+
+@bp.get("/v/<code>")
+@lookup_limit
+def holder(code: str):
+    voucher = lookup.find_by_code(code)
+    staff_page = _staff_redirect(voucher.code)
+    if staff_page is not None:
+        return staff_page
+    response = Response(render_template(
+        "vouchers/holder.html", voucher=voucher, remaining=lookup.remaining_text(voucher),
+        status=lookup.status_text(voucher), history=lookup.public_history(voucher),
+        qr=Markup(qr_svg(voucher.code)),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/v/<code>.pdf")
+@lookup_limit
+def holder_pdf(code: str):
+    voucher = lookup.find_by_code(code)
+    if voucher.status in ("voided", "refunded"):
+        raise Gone(f"This voucher was {voucher.status}; it can no longer be printed.",
+                   code=voucher.status)
+    return pdf_response(voucher_pdf(voucher), pdf_filename(voucher))
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/balance")
+@lookup_limit
+def balance():
+    typed = request.args.get("code", "").strip()
+    if not typed:
+        return render_template("vouchers/balance.html", typed="", error=None)
+    try:
+        voucher = lookup.find_by_code(typed)
+    except UnknownCode as exc:
+        return render_template("vouchers/balance.html", typed=typed[:64], error=exc.message), 404
+    return redirect(url_for("vouchers.holder", code=voucher.code), code=303)

@@ -1,0 +1,200 @@
+"""Sending the email outbox over SMTP, safely from several workers at once.
+
+Each message goes through claim → send → mark:
+
+1. claim: in a short transaction, pick a due pending row with
+   `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer anyway),
+   then push its `next_attempt_at` a lease into the future and count the attempt,
+   and commit. Another worker skips the row while it is locked and, once the claim
+   is committed, no longer finds it due: a message is handed to one worker only.
+2. send: build the MIME message (text + HTML + PDF attachments) and talk SMTP,
+   outside any transaction.
+3. mark: `sent` (and the voucher's `delivered_at` for deliveries), or a retry at
+   an exponentially growing delay, or `failed` after MAX_ATTEMPTS or a permanent
+   (5xx) refusal.
+
+A worker that dies between send and mark leaves the row to be retried when the
+lease ends; the stable Message-ID lets the receiving side spot that rare repeat.
+"""
+import logging
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+
+from giftshop.extensions import db
+from giftshop.models import OutboxMessage, Voucher, utcnow
+from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=6)
+# Longer than any one send can take (SMTP timeout + PDF rendering).
+LEASE = timedelta(minutes=15)
+SMTP_TIMEOUT = 30
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failures: 1, 2, 4 … minutes, capped."""
+    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+
+
+def send_due(now: datetime | None = None, limit: int = 20) -> SendReport:
+    """Send up to `limit` messages that are due at `now`; returns what happened to each.
+
+    Guarantees: a message is claimed (and so sent) by one worker only; every
+    outcome is committed before the next message is claimed; never raises for a
+    failed send (the row records the error and when to try again).
+    """
+    now = now or utcnow()
+    report = SendReport()
+    for _ in range(limit):
+        message_id = claim_next(now)
+        if message_id is None:
+            break
+        outcome = _deliver(message_id, now)
+        getattr(report, outcome).append(message_id)
+    return report
+
+
+def claim_next(now: datetime) -> int | None:
+    """Claim one due pending message for this worker (commits); None when none is due."""
+    candidate = db.session.execute(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if candidate is None:
+        db.session.rollback()
+        return None
+    # Re-checked in the UPDATE itself, so on SQLite (no row locks) a worker that lost
+    # the race changes nothing and sees rowcount 0.
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == candidate, OutboxMessage.status == "pending",
+               OutboxMessage.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return candidate if claimed == 1 else claim_next(now)
+
+
+def _deliver(message_id: int, now: datetime) -> str:
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    try:
+        email = build_email(row, now)
+        smtp_send(email, current_app.config)
+    except Exception as exc:  # noqa: BLE001 — any failure is recorded and retried
+        db.session.rollback()
+        return _record_failure(message_id, now, exc)
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    row.status, row.sent_at, row.last_error = "sent", now, ""
+    if row.voucher_id is not None and row.kind in ("delivery", "resend"):
+        db.session.execute(update(Voucher).where(Voucher.id == row.voucher_id,
+                                                 Voucher.delivered_at.is_(None))
+                           .values(delivered_at=now))
+    db.session.commit()
+    return "sent"
+
+
+def _record_failure(message_id: int, now: datetime, exc: Exception) -> str:
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        outcome = "failed"
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+        outcome = "retrying"
+    db.session.commit()
+    log.warning("outbox message %s not sent (attempt %s, %s): %s",
+                message_id, row.attempts, outcome, row.last_error)
+    return outcome
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx reply means the server will never take this message as it is."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def attachments_for(row: OutboxMessage) -> list[Voucher]:
+    """A receipt carries every voucher of its order; a delivery its own voucher."""
+    if row.kind == "receipt" and row.order_id is not None:
+        return list(db.session.scalars(
+            select(Voucher).where(Voucher.order_id == row.order_id).order_by(Voucher.id)))
+    if row.voucher_id is not None:
+        return [db.session.get(Voucher, row.voucher_id)]
+    return []
+
+
+def build_email(row: OutboxMessage, now: datetime) -> EmailMessage:
+    """The MIME message for a row: text and HTML alternatives plus the PDFs."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = row.to_email
+    email["Subject"] = row.subject
+    email["Message-ID"] = row.message_id
+    email["Date"] = format_datetime(now)
+    email.set_content(row.body_text)
+    if row.body_html:
+        email.add_alternative(row.body_html, subtype="html")
+    for voucher in attachments_for(row):
+        email.add_attachment(voucher_pdf(voucher), maintype="application", subtype="pdf",
+                             filename=pdf_filename(voucher))
+    return email
+
+
+def smtp_send(email: EmailMessage, config) -> None:
+    """One SMTP conversation; raises whatever smtplib raises."""
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(email)
+
+
+def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | None = None,
+                limit: int = 20) -> None:
+    """Send due messages every `interval` seconds until `stop` is set."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                report = send_due(limit=limit)
+                db.session.remove()
+        except Exception:  # noqa: BLE001 — keep the sender alive through a DB hiccup
+            log.exception("outbox sender pass failed")
+            continue_after = interval
+        else:
+            # A full batch means more may be waiting: go again at once.
+            continue_after = 0 if len(report.sent) + len(report.retrying) + len(report.failed) \
+                >= limit else interval
+        stop.wait(continue_after)
+
+
+def start_sender_thread(app: Flask, *, interval: float = 15.0) -> threading.Thread:
+    """A daemon thread running `run_forever` for `make run` (OUTBOX_THREAD=1)."""
+    thread = threading.Thread(target=run_forever, args=(app,), kwargs={"interval": interval},
+                              name="outbox-sender", daemon=True)
+    thread.start()
+    return thread

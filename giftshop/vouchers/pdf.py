@@ -1,0 +1,186 @@
+"""Printable vouchers: one US-Letter page per voucher, rendered by WeasyPrint.
+
+The renderer may load nothing the template did not name: its URL fetcher admits
+only files inside the app's static folder and the `data:` URIs this module made
+(the QR codes); every other request is refused and recorded. User text reaches
+the page only through Jinja's autoescaping, so a message can never add a tag.
+
+Rendered PDFs are cached on disk under `PDF_CACHE_DIR`, keyed by a hash of the
+HTML (which holds everything printed), the stylesheet and the WeasyPrint version:
+any edit to what is printed gives a new key, and stale files are never served.
+"""
+import base64
+import hashlib
+import mimetypes
+import os
+import tempfile
+import threading
+from urllib.parse import unquote_to_bytes
+from urllib.request import url2pathname
+
+import weasyprint
+from flask import Flask, current_app, render_template
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from giftshop.models import Order, Voucher
+from giftshop.vouchers.qr import qr_data_uri, voucher_url
+
+TEMPLATE = "vouchers/voucher_pdf.html"
+STYLESHEET = os.path.join("css", "voucher.css")
+# One font configuration per process: building it scans the system fonts.
+_fonts_lock = threading.Lock()
+_font_config: FontConfiguration | None = None
+
+
+class RefusedURL(ValueError):
+    """The PDF renderer asked for something outside the static folder."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves `file:` URLs inside `static_dir` and registered `data:` URIs; refuses the rest.
+
+    `requested` lists every URL asked for, `refused` the ones turned away, so tests
+    (and logs) can see exactly what a rendering tried to load.
+    """
+
+    def __init__(self, static_dir: str, **kwargs):
+        super().__init__(allowed_protocols=("file", "data"), **kwargs)
+        self.static_dir = os.path.realpath(static_dir)
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+        self._data_uris: set[str] = set()
+
+    def allow(self, data_uri: str) -> None:
+        """Admit one `data:` URI that this program generated."""
+        self._data_uris.add(data_uri)
+
+    def fetch(self, url, headers=None):
+        self.requested.append(url)
+        if url in self._data_uris:
+            return self._data_response(url)
+        path = self._static_path(url)
+        if path is not None:
+            with open(path, "rb") as handle:
+                body = handle.read()
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+        self.refused.append(url)
+        raise RefusedURL(f"The voucher renderer loads only the shop's static files: {url!r}")
+
+    def _static_path(self, url: str) -> str | None:
+        if not url.startswith("file:"):
+            return None
+        path = os.path.realpath(url2pathname(url.split("?", 1)[0].split("#", 1)[0][5:]))
+        inside = os.path.commonpath([path, self.static_dir]) == self.static_dir
+        return path if inside and os.path.isfile(path) else None
+
+    @staticmethod
+    def _data_response(url: str) -> URLFetcherResponse:
+        header, _, payload = url[5:].partition(",")
+        media_type, *params = header.split(";")
+        body = base64.b64decode(payload) if "base64" in params else unquote_to_bytes(payload)
+        return URLFetcherResponse(url, body, {"Content-Type": media_type or "text/plain"})
+
+
+def practice_info(config) -> dict:
+    """The practice details printed on vouchers, as the `practice` context processor gives them."""
+    return {
+        "name": config["PRACTICE_NAME"], "address": config["PRACTICE_ADDRESS"],
+        "phone": config["PRACTICE_PHONE"], "license": config["PRACTICE_LICENSE"],
+        "hours": config["PRACTICE_HOURS"],
+        "tel": "+1" + "".join(ch for ch in config["PRACTICE_PHONE"] if ch.isdigit()),
+    }
+
+
+def new_fetcher(app: Flask | None = None) -> StaticOnlyFetcher:
+    return StaticOnlyFetcher((app or current_app).static_folder)
+
+
+def voucher_html(vouchers: list[Voucher]) -> str:
+    """The voucher page(s) as HTML (needs an app context, not a request)."""
+    config = current_app.config
+    return render_template(
+        TEMPLATE, vouchers=vouchers, practice=practice_info(config),
+        qr={v.code: qr_data_uri(v.code) for v in vouchers},
+        urls={v.code: voucher_url(v.code) for v in vouchers},
+    )
+
+
+def html_to_pdf(html: str, fetcher: StaticOnlyFetcher) -> bytes:
+    """Render HTML with `fetcher` as the only way to load anything; base URL is static/."""
+    global _font_config
+    with _fonts_lock:
+        if _font_config is None:
+            _font_config = FontConfiguration()
+    base_url = path2url(fetcher.static_dir) + "/"
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return document.write_pdf(font_config=_font_config)
+
+
+def render_pdf(vouchers: list[Voucher], *, fetcher: StaticOnlyFetcher | None = None,
+               use_cache: bool = True) -> bytes:
+    """The PDF for `vouchers` (one page each), from the disk cache when it is current.
+
+    Pure function of what is printed; safe to call from several threads and
+    processes (cache files are written to a temporary name, then renamed).
+    """
+    if not vouchers:
+        raise ValueError("No vouchers to print.")
+    html = voucher_html(vouchers)
+    path = _cache_path(html) if use_cache else None
+    if path is not None:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            pass
+    fetcher = fetcher or new_fetcher()
+    for voucher in vouchers:
+        fetcher.allow(qr_data_uri(voucher.code))
+    pdf = html_to_pdf(html, fetcher)
+    if path is not None:
+        _write_atomically(path, pdf)
+    return pdf
+
+
+def voucher_pdf(voucher: Voucher, **kwargs) -> bytes:
+    """The holder's one-page PDF."""
+    return render_pdf([voucher], **kwargs)
+
+
+def order_pdf(order: Order, **kwargs) -> bytes:
+    """One PDF with a page for each of the order's vouchers."""
+    return render_pdf(list(order.vouchers), **kwargs)
+
+
+def pdf_filename(voucher: Voucher) -> str:
+    from giftshop.vouchers.codes import format_code
+
+    return f"{format_code(voucher.code)}.pdf"
+
+
+def _cache_path(html: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(weasyprint.__version__.encode())
+    digest.update(b"\0")
+    with open(os.path.join(current_app.static_folder, STYLESHEET), "rb") as handle:
+        digest.update(handle.read())
+    digest.update(b"\0")
+    digest.update(html.encode("utf-8"))
+    key = digest.hexdigest()
+    return os.path.join(current_app.config["PDF_CACHE_DIR"], key[:2], key + ".pdf")
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
