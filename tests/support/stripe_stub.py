@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -43,6 +44,7 @@ class StripeStub:
         self.requests: list[dict] = []
         self.idempotent: dict[str, dict] = {}
         self.fail_retrievals = 0
+        self.retrieval_delay = 0.0  # seconds each session read waits (an in-flight webhook)
         self.upstream = upstream
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -126,6 +128,8 @@ class StripeStub:
                 stub.requests.append({"method": "GET", "path": self.path, "params": {}})
                 match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", self.path.split("?")[0])
                 if match:
+                    if stub.retrieval_delay:
+                        time.sleep(stub.retrieval_delay)
                     with stub.lock:
                         if stub.fail_retrievals > 0:
                             stub.fail_retrievals -= 1
