@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import date, datetime, time, timezone
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from giftshop.audit import record_audit
@@ -69,8 +69,10 @@ def queue_email(*, kind: str, to_email: str, template: str, order: Order | None 
 
 
 def order_url(order: Order) -> str:
-    return current_app.config["SHOP_BASE_URL"] + url_for(
-        "checkout.order_page", public_id=order.public_id)
+    """The buyer's order page as an absolute URL; needs no request (workers, CLI)."""
+    path = current_app.url_map.bind("localhost").build(
+        "checkout.order_page", {"public_id": order.public_id})
+    return current_app.config["SHOP_BASE_URL"] + path
 
 
 def queue_order_emails(order: Order, vouchers: list[Voucher], now: datetime | None = None) -> None:
