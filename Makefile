@@ -60,5 +60,9 @@ test-sqlite: dev-deps
 test-postgresql: dev-deps
 	GIFTSHOP_TEST_DB=postgresql GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m pytest -q tests $(ARGS)
 
+# Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (~10 min).
+bench: dev-deps
+	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) instance/pdf-cache .pytest_cache
