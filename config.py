@@ -70,6 +70,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     """Isolated settings for the test-suite; DATABASE_URL is chosen by the fixtures."""
 
     def __init__(self, **overrides) -> None:

@@ -1,0 +1,120 @@
+"""Security settings: headers, cookies, CSRF on every form, proxies, production start-up."""
+import re
+
+import pytest
+
+from config import TestConfig
+from giftshop import create_app
+
+CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook")
+
+
+def test_pages_send_a_strict_content_security_policy_and_friends(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers  # only in production
+
+
+def test_no_page_carries_inline_script(client):
+    for url in ("/", "/p/gift-certificate", "/p/pain-management-4-pack"):
+        html = client.get(url).get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag, (url, tag)
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+def _dummy_url(rule) -> str:
+    values = {}
+    for arg in rule.arguments:
+        converter = rule._converters[arg].__class__.__name__
+        values[arg] = 1 if converter == "IntegerConverter" else "WHM0000000000"
+    url = rule.rule
+    for arg, value in values.items():
+        url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), url)
+    return url
+
+
+def test_every_form_post_without_csrf_token_is_refused(app, client):
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods
+             and not rule.rule.startswith(CSRF_EXEMPT_PREFIXES)]
+    assert len(posts) >= 3, "the walk found too few form routes"
+    for rule in posts:
+        response = client.post(_dummy_url(rule), data={"anything": "1"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        assert "form expired" in response.get_data(as_text=True), rule.rule
+
+
+def test_the_webhook_and_api_are_exempt_but_authenticated_otherwise(client):
+    # No CSRF token needed, but a signature is: 400 bad_signature, not csrf_failed.
+    response = client.post("/stripe/webhook", data=b"{}")
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_signature"
+
+
+def production_app(tmp_path, **overrides):
+    settings = dict(GIFTSHOP_ENV="production", STRIPE_SECRET_KEY="sk_live_x",
+                    STRIPE_WEBHOOK_SECRET="whsec_x", SECRET_KEY="s" * 64,
+                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.sqlite3",
+                    SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, TESTING=False)
+    settings.update(overrides)
+    return create_app(TestConfig(**settings))
+
+
+def test_production_sends_hsts_and_secure_httponly_samesite_cookies(tmp_path):
+    app = production_app(tmp_path)
+    with app.app_context():
+        from giftshop.catalog.service import seed_catalog
+        from giftshop.extensions import db
+
+        db.create_all()
+        seed_catalog()
+    client = app.test_client()
+    response = client.get("/p/gift-certificate", base_url="https://gifts.example")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_config_marks_cookies_secure():
+    import os
+
+    os.environ["GIFTSHOP_ENV"] = "production"
+    try:
+        from config import Config
+
+        config = Config()
+        assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE
+        assert config.SESSION_COOKIE_HTTPONLY and config.SESSION_COOKIE_SAMESITE == "Lax"
+    finally:
+        del os.environ["GIFTSHOP_ENV"]
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"STRIPE_SECRET_KEY": ""}, "Demo payments are refused"),
+    ({"SECRET_KEY": "dev-insecure-change-me"}, "SECRET_KEY"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+    ({"STRIPE_WEBHOOK_SECRET": ""}, "STRIPE_WEBHOOK_SECRET"),
+])
+def test_production_refuses_unsafe_settings(tmp_path, overrides, message):
+    with pytest.raises(RuntimeError, match=message):
+        production_app(tmp_path, **overrides)
+
+
+def test_proxy_fix_trusts_the_configured_number_of_proxies(tmp_path):
+    from flask import request
+
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.sqlite3",
+                                PROXY_FIX_HOPS=1))
+
+    @app.get("/_whoami")
+    def whoami():
+        return {"remote": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+    seen = app.test_client().get("/_whoami", headers={
+        "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "gifts.example"}).get_json()
+    assert seen == {"remote": "203.0.113.9", "scheme": "https", "host": "gifts.example"}
