@@ -2,6 +2,7 @@
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from giftshop.errors import DomainError, ValidationFailed
 
@@ -20,7 +21,7 @@ def _fail(exc: DomainError) -> click.ClickException:
     return click.ClickException(f"{exc.message}{details}")
 
 
-@click.group("staff")
+@click.group("staff", cls=AppGroup)  # runs its commands in an app context
 def staff_cli():
     """Front-desk staff accounts and API tokens."""
 

@@ -3,13 +3,14 @@ from datetime import datetime, timezone
 
 from flask import make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import LoginForm
 from giftshop.desk.staff import authenticate, normalize_email
 from giftshop.extensions import limiter
-from giftshop.web import local_time
+from giftshop.web import error_response, local_time
 
 SIGNIN_LIMIT = "5 per minute"
 
@@ -26,6 +27,14 @@ def _locked_out(limit):
                f"{local_time(reset, '%-I:%M:%S %p')} (in about {seconds} seconds).")
     page = render_template("desk/locked_out.html", message=message)
     return make_response(page, 429, {"Retry-After": str(seconds)})
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded):
+    # The app-wide handler renders a generic page; ours (from _locked_out) says when.
+    if exc.response is not None:
+        return exc.response
+    return error_response(429, "rate_limited", exc.description)
 
 
 def _safe_next(target: str | None) -> str:
