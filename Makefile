@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app giftshop
 PYTHON ?= python3
 # Debian packages: WeasyPrint's text stack, PDF → PNG for tests, the browser for tests, fonts, wrk.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-APT_TEST := $(APT_RUN) poppler-utils chromium wrk
+APT_TEST := $(APT_RUN) poppler-utils chromium wrk nodejs
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgresql deps dev-deps system-deps system-test-deps migrate seed bench clean
@@ -22,7 +22,11 @@ $(VENV)/.dev-deps: $(VENV)/.deps requirements-dev.txt
 	touch $@
 
 deps: system-deps $(VENV)/.deps
-dev-deps: system-test-deps $(VENV)/.dev-deps
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dev-deps: system-test-deps $(VENV)/.dev-deps node_modules/.installed
 
 # Installs only what is missing, so it is quick when everything is there.
 define apt_install
