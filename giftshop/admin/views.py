@@ -1,4 +1,14 @@
-"""Owner back office."""
-from flask import Blueprint
+"""Owner back office: the blueprint and its home page; sections live in their own modules."""
+from flask import render_template
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from giftshop import reports
+from giftshop.admin import audit_log, catalog, orders, vouchers  # noqa: F401  (routes)
+from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
+from giftshop.admin.blueprint import bp
+
+__all__ = ["bp"]
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html", liability=reports.liability())

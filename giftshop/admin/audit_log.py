@@ -1,0 +1,14 @@
+"""The audit log page: newest first, filtered by action and target, paginated."""
+from flask import render_template, request
+
+from giftshop.admin import queries
+from giftshop.admin.blueprint import bp
+
+
+@bp.get("/audit")
+def audit():
+    action = request.args.get("action", "")[:64]
+    target = request.args.get("target", "")[:100]
+    page = queries.audit_page(action, target, request.args.get("page", 1, type=int) or 1)
+    return render_template("admin/audit.html", page=page, action=action, target=target,
+                           actions=queries.audit_actions())

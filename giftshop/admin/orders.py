@@ -1,0 +1,119 @@
+"""Orders: search, detail, refunds through Stripe, and vouchers issued by hand."""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from giftshop.admin import queries
+from giftshop.admin.blueprint import acting_owner, bp
+from giftshop.admin.forms import IssueForm, RefundForm
+from giftshop.admin.issue_service import issue_by_hand
+from giftshop.checkout import refunds
+from giftshop.checkout.stripe_gateway import PaymentProviderError
+from giftshop.desk.forms import parse_dollars
+from giftshop.errors import DomainError, ValidationFailed
+from giftshop.extensions import db
+from giftshop.models import Product
+from giftshop.web import today_local
+
+
+def _date_arg(name: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, description=f"{name.replace('_', ' ')} must be a date like 2026-12-24.")
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/orders")
+def orders():
+    search = queries.OrderSearch(text=request.args.get("q", "")[:200],
+                                 date_from=_date_arg("from"), date_to=_date_arg("to"))
+    return render_template("admin/orders.html", search=search,
+                           page=queries.search_orders(search, _page()))
+
+
+def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | None = None,
+                field_errors: dict | None = None, status: int = 200):
+    order = refunds.order_for_admin(order_id)
+    return render_template("admin/order.html", order=order, form=form or RefundForm(),
+                           refundable=refunds.refundable, value_of=refunds.value_of,
+                           error=error, field_errors=field_errors or {}), status
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    return _order_page(order_id)
+
+
+def _allocation(order) -> dict[int, int]:
+    """voucher id → units from the `refund_<id>` fields (dollars for money, sessions)."""
+    allocation, errors = {}, {}
+    for voucher in order.vouchers:
+        text = request.form.get(f"refund_{voucher.id}", "").strip()
+        if not text:
+            continue
+        units = parse_dollars(text) if voucher.is_money else (int(text) if text.isdigit() else None)
+        if units is None:
+            errors[f"vouchers.{voucher.id}"] = "Enter dollars (like 25.00)." if voucher.is_money \
+                else "Enter a whole number of sessions."
+        else:
+            allocation[voucher.id] = units
+    if errors:
+        raise ValidationFailed(errors, "The refund was not made: check the amounts.")
+    return allocation
+
+
+@bp.post("/orders/<int:order_id>/refund")
+def refund(order_id: int):
+    order = refunds.order_for_admin(order_id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return _order_page(order_id, form, error="The refund was not made: tick the box to "
+                           "confirm.", status=422)
+    try:
+        allocation = refunds.full_allocation(order) if form.everything.data \
+            else _allocation(order)
+        made = refunds.refund_order(order.id, allocation, request_key=form.request_key.data,
+                                    staff=acting_owner(), reason=form.reason.data or "")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _order_page(order_id, form, error=exc.message, field_errors=exc.errors,
+                           status=422)
+    except (PaymentProviderError, DomainError) as exc:
+        db.session.rollback()
+        return _order_page(order_id, form, error=exc.message, status=exc.status)
+    flash(f"Refunded {made.amount_cents / 100:,.2f} dollars through Stripe "
+          f"({made.stripe_refund_id}).", "info")
+    return redirect(url_for("admin.order", order_id=order.id), code=303)
+
+
+def _issue_form() -> IssueForm:
+    form = IssueForm()
+    products = db.session.scalars(db.select(Product).order_by(Product.position, Product.id))
+    form.product.choices = [(p.id, p.name + ("" if p.active else " (off sale)"))
+                            for p in products]
+    return form
+
+
+@bp.route("/vouchers/issue", methods=["GET", "POST"])
+def issue():
+    form = _issue_form()
+    if form.validate_on_submit():
+        try:
+            voucher = issue_by_hand(form.to_data(), product=db.session.get(Product,
+                                                                           form.product.data),
+                                    staff=acting_owner(), today=today_local())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+        else:
+            flash(f"Issued {voucher.title}: {voucher.code}.", "info")
+            return redirect(url_for("admin.vouchers", q=voucher.code), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/issue.html", form=form), status
