@@ -28,8 +28,9 @@ from giftshop.vouchers.qr import qr_data_uri, voucher_url
 
 TEMPLATE = "vouchers/voucher_pdf.html"
 STYLESHEET = os.path.join("css", "voucher.css")
-# One font configuration per process: building it scans the system fonts.
-_fonts_lock = threading.Lock()
+# One font configuration per process: building it scans the system fonts. Renders
+# are serialized: Pango and fontconfig state is shared, and a render is ~60 ms.
+_render_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 
 
@@ -110,12 +111,12 @@ def voucher_html(vouchers: list[Voucher]) -> str:
 def html_to_pdf(html: str, fetcher: StaticOnlyFetcher) -> bytes:
     """Render HTML with `fetcher` as the only way to load anything; base URL is static/."""
     global _font_config
-    with _fonts_lock:
+    base_url = path2url(fetcher.static_dir) + "/"
+    with _render_lock:
         if _font_config is None:
             _font_config = FontConfiguration()
-    base_url = path2url(fetcher.static_dir) + "/"
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(font_config=_font_config)
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        return document.write_pdf(font_config=_font_config)
 
 
 def render_pdf(vouchers: list[Voucher], *, fetcher: StaticOnlyFetcher | None = None,
