@@ -49,9 +49,7 @@ def history_rows(voucher: Voucher, staff) -> list[HistoryRow]:
     now = utcnow()
     rows = []
     for e in entries:
-        change = amount(voucher, e.delta)
-        if e.delta > 0:
-            change = "+" + change
+        change = amount(voucher, abs(e.delta))
         in_window = staff.is_owner or now - e.created_at <= STAFF_REVERSAL_WINDOW
         rows.append(HistoryRow(
             entry=e, label=KIND_LABELS.get(e.kind, e.kind), change=change,

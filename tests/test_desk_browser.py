@@ -1,0 +1,169 @@
+"""The front desk in a real Chromium on a phone-sized screen: sign in, find a voucher by
+typing, by a USB scanner's typed URL, and by the camera reading a real voucher's QR."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import qrcode
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from giftshop.desk.staff import create_staff
+from giftshop.extensions import db
+from giftshop.vouchers.codes import format_code
+from giftshop.vouchers.service import issue_voucher
+from tests.support.live_server import live_server  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+EMAIL, PASSWORD = "desk@example.com", "correct horse battery"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+FRAME_SIZE = (640, 480)
+
+
+@pytest.fixture
+def voucher(app):
+    with app.app_context():
+        create_staff(EMAIL, PASSWORD, role="staff", name="Dana")
+        issued = issue_voucher(kind="sessions", initial=6, value_cents=57_000,
+                               service="60-min Pain Management Massage",
+                               recipient_name="Rosa Holder", purchaser_name="Ana Buyer")
+        db.session.commit()
+        code = issued.code
+        db.session.remove()
+    return code
+
+
+def launch(playwright, *extra_args):
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                      args=CHROMIUM_ARGS + list(extra_args))
+
+
+def sign_in(page, base_url: str) -> None:
+    page.goto(base_url + "/desk")
+    assert "/desk/login" in page.url  # anonymous → sign-in first
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(base_url + "/desk")
+
+
+def test_staff_sign_in_type_a_code_and_redeem_a_session_on_a_phone(live_server, voucher):
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(page, live_server)
+        field = page.locator("#code")
+        expect(field).to_be_focused()
+        field.type(format_code(voucher).lower())  # printed form, any case
+        field.press("Enter")
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}")
+        expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
+        expect(page.locator("body")).to_contain_text("Rosa Holder")
+        page.click("#redeem-submit")  # not confirmed yet: nothing happens
+        expect(page.locator("#redeem-confirm ~ .error")).to_contain_text("Tick the box")
+        expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
+        page.check("#redeem-confirm")
+        page.click("#redeem-submit")
+        expect(page.locator("#done-what")).to_have_text("Redeemed 1 session")
+        expect(page.locator("#remaining")).to_have_text("5 of 6 sessions left")
+        size = page.locator("#remaining").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 32  # large type
+        if shots := os.environ.get("DESK_SCREENSHOTS"):  # for a person to look at
+            page.screenshot(path=os.path.join(shots, "desk-redeemed.png"), full_page=True)
+        page.click("text=Back to this voucher")
+        if shots := os.environ.get("DESK_SCREENSHOTS"):
+            page.screenshot(path=os.path.join(shots, "desk-voucher.png"), full_page=True)
+        expect(page.locator("#remaining")).to_have_text("5 of 6 sessions left")
+        expect(page.locator("table.history")).to_contain_text("Dana")
+        assert errors == []
+        browser.close()
+
+
+def test_a_usb_scanner_typing_the_full_qr_url_opens_the_voucher(live_server, voucher):
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(viewport=PHONE).new_page()
+        sign_in(page, live_server)
+        page.keyboard.type(f"http://shop.test/v/{format_code(voucher)}")  # autofocused
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}")
+        expect(page.locator("#voucher-code")).to_have_text(format_code(voucher))
+        page.goto(live_server + "/desk")
+        page.fill("#code", "WHM-0000-0000-0000")
+        page.press("#code", "Enter")
+        expect(page.locator("#lookup-error")).to_contain_text("No voucher has that code")
+        browser.close()
+
+
+def voucher_frame(app, code: str, workdir: Path) -> Image.Image:
+    """A camera frame showing the voucher's QR: cut from the real rendered PDF when the
+    PDF module exists, else drawn with the qrcode package."""
+    try:
+        from giftshop.vouchers.pdf import voucher_pdf
+    except ImportError:
+        voucher_pdf = None
+    if voucher_pdf is None:
+        qr = qrcode.make(f"{app.config['SHOP_BASE_URL']}/v/{code}").convert("L")
+    else:
+        with app.app_context():
+            from giftshop.desk.ledger import voucher_by_code
+
+            pdf = voucher_pdf(voucher_by_code(code))
+        (workdir / "voucher.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile",
+                        str(workdir / "voucher.pdf"), str(workdir / "voucher")], check=True)
+        page = Image.open(workdir / "voucher.png").convert("L")
+        found = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+        assert found, "the rendered voucher has no readable QR"
+        corners = found[0].position
+        xs = [corners.top_left.x, corners.top_right.x, corners.bottom_left.x,
+              corners.bottom_right.x]
+        ys = [corners.top_left.y, corners.top_right.y, corners.bottom_left.y,
+              corners.bottom_right.y]
+        margin = (max(xs) - min(xs)) // 3
+        qr = page.crop((min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin))
+    side = FRAME_SIZE[1] - 60
+    frame = Image.new("L", FRAME_SIZE, 235)
+    frame.paste(qr.resize((side, side)), ((FRAME_SIZE[0] - side) // 2, 30))
+    return frame.convert("RGB")
+
+
+def write_y4m(path: Path, image: Image.Image, frames: int = 10) -> None:
+    """A raw YUV 4:2:0 video Chromium's fake camera can play in a loop."""
+    width, height = image.size
+    y, cb, cr = image.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    payload = (b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(payload)
+
+
+def test_the_camera_scanner_reads_a_real_voucher_qr_and_opens_it(app, live_server, voucher,
+                                                                 tmp_path):
+    video = tmp_path / "camera.y4m"
+    write_y4m(video, voucher_frame(app, voucher, tmp_path))
+    with sync_playwright() as p:
+        browser = launch(p, "--use-fake-device-for-media-stream",
+                         "--use-fake-ui-for-media-stream",
+                         f"--use-file-for-fake-video-capture={video}")
+        context = browser.new_context(viewport=PHONE)
+        context.grant_permissions(["camera"], origin=live_server)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(page, live_server)
+        page.click("#scan-start")
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}", timeout=30_000)
+        expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
+        assert errors == []
+        browser.close()
