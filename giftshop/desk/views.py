@@ -67,7 +67,8 @@ def done(code: str, entry_id: int):
 def scan():
     """One camera frame (the request body, JPEG/PNG; X-CSRFToken header) → the voucher
     code in it: {"code", "url"}; {"code": null} when no voucher QR is visible yet."""
-    request.max_content_length = MAX_FRAME_BYTES  # larger bodies get a 413 unread
+    if (request.content_length or 0) > MAX_FRAME_BYTES:
+        return jsonify(error="too_large", message="Send frames of at most 2 MB."), 413
     try:
         texts = read_qr_texts(request.get_data(cache=False))
     except DomainError as exc:
