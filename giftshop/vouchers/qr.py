@@ -8,7 +8,6 @@ import base64
 from functools import lru_cache
 
 import qrcode
-import qrcode.image.svg
 from flask import current_app
 
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
@@ -23,19 +22,34 @@ def voucher_url(code: str, base_url: str | None = None) -> str:
 
 @lru_cache(maxsize=512)
 def _svg_for(data: str) -> str:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=QUIET_ZONE,
-                       image_factory=qrcode.image.svg.SvgPathFillImage)
+    # qrcode does the encoding; the SVG is drawn here with one subpath per horizontal run
+    # of dark modules instead of qrcode's one per module: 2-3x fewer path commands,
+    # which is most of WeasyPrint's time spent on the QR.
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=QUIET_ZONE)
     qr.add_data(data)
     qr.make(fit=True)
-    return qr.make_image().to_string(encoding="unicode")
+    matrix = qr.get_matrix()  # includes the quiet zone
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < size and row[x]:
+                x += 1
+            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+            f'width="{size * 4}" height="{size * 4}" shape-rendering="crispEdges">'
+            f'<rect width="{size}" height="{size}" fill="#fff"/>'
+            f'<path d="{"".join(runs)}" fill="#000"/></svg>')
 
 
 def qr_svg(code: str, base_url: str | None = None) -> str:
     """An `<svg>` element (no XML declaration) to inline in a page; white background."""
-    svg = _svg_for(voucher_url(code, base_url))
-    if svg.startswith("<?xml"):
-        svg = svg.split("?>", 1)[1].lstrip()
-    return svg
+    return _svg_for(voucher_url(code, base_url))
 
 
 def qr_data_uri(code: str, base_url: str | None = None) -> str:
