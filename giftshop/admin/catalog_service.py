@@ -66,7 +66,7 @@ def _validated(data: dict, *, kind: str, product_id: int | None) -> dict:
     name = (data.get("name") or "").strip()
     slug = (data.get("slug") or "").strip().lower()
     if not name or len(name) > 120:
-        errors["name"] = "A name of at most 120 characters."
+        errors["name"] = "Give a name (at most 120 characters)."
     if not SLUG_RE.match(slug) or len(slug) > 80:
         errors["slug"] = "Lower-case letters, digits and dashes (used in the page address)."
     else:

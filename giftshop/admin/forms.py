@@ -41,8 +41,8 @@ class _ServiceErrors:
 class ProductForm(_ServiceErrors, FlaskForm):
     FIELD_FOR = {"price_cents": "price", "min_cents": "min_amount", "max_cents": "max_amount"}
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    slug = StringField("Page address (slug)", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name", validators=[Length(max=120)])
+    slug = StringField("Page address (slug)", validators=[Length(max=80)])
     kind = SelectField("Kind", choices=[("sessions", "Sessions package"),
                                         ("money", "Gift certificate (any amount)")])
     description = TextAreaField("Description", validators=[Length(max=2000)])
@@ -104,7 +104,9 @@ class IssueForm(_ServiceErrors, FlaskForm):
                                        ("sold", "Sold at the desk")])
     expires_on = DateField("Expires on (promotional only; leave empty for never)",
                            validators=[Optional()])
-    payment_method = SelectField("Paid by", choices=[("", "—")] + [(m, m) for m in DESK_METHODS])
+    # The service checks the method (and says which are allowed) in every mode.
+    payment_method = SelectField("Paid by", choices=[("", "—")] + [(m, m) for m in DESK_METHODS],
+                                 validate_choice=False)
     price = StringField("Price paid ($; empty = catalog price)")
     purchaser_name = StringField("Buyer's name", validators=[Length(max=120)])
     purchaser_email = EmailField("Buyer's email", validators=[Length(max=254)])
