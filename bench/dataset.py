@@ -41,15 +41,11 @@ def copy_rows(conn: psycopg.Connection, model, rows: list[dict]) -> None:
                 copy.write_row([row[c] if c in row else defaults[c] for c in columns])
 
 
-def _next_id(conn, table: str) -> int:
-    return conn.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()[0]
-
-
-def _sync_sequences(conn, tables) -> None:
-    for table in tables:
-        conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-            f'(SELECT coalesce(max(id), 1) FROM "{table}"))')
+def _reserve_ids(conn, table: str, n: int) -> list[int]:
+    """`n` ids from the table's own sequence: safe while the shop inserts rows too."""
+    return [r[0] for r in conn.execute(
+        f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) "
+        "FROM generate_series(1, %s)", (n,))]
 
 
 def _unique_codes(conn, n: int) -> list[str]:
@@ -98,13 +94,13 @@ def load_lookup_data(db_url: str, n_vouchers: int, n_entries: int, seed: int = 6
     now = datetime.now(timezone.utc)
     with psycopg.connect(libpq_url(db_url)) as conn:
         codes = _unique_codes(conn, n_vouchers)
-        vid, eid = _next_id(conn, "voucher"), _next_id(conn, "ledger_entry")
+        vids = _reserve_ids(conn, "voucher", n_vouchers)
         n_sessions = n_vouchers // 10
         n_money = n_vouchers - n_sessions
         money_entries = max(n_money, n_entries - n_sessions * 6)
         per_money, extra = divmod(money_entries, max(n_money, 1))
         vouchers, entries = [], []
-        for i, code in enumerate(codes):
+        for i, (vid, code) in enumerate(zip(vids, codes)):
             created = now - timedelta(days=rng.randint(1, 730), seconds=rng.randint(0, 86_399))
             if i < n_sessions:
                 service, count, price = SIX_PACK
@@ -117,13 +113,10 @@ def load_lookup_data(db_url: str, n_vouchers: int, n_entries: int, seed: int = 6
                 vouchers.append(_voucher_row(vid, code, "money", 50_000, history[-1][2],
                                              50_000, None, created))
             for k, (kind, delta, after) in enumerate(history):
-                entries.append(dict(id=eid, voucher_id=vid, kind=kind, delta=delta,
+                entries.append(dict(voucher_id=vid, kind=kind, delta=delta,
                                     balance_after=after, created_at=created + timedelta(days=k)))
-                eid += 1
-            vid += 1
         copy_rows(conn, Voucher, vouchers)
         copy_rows(conn, LedgerEntry, entries)
-        _sync_sequences(conn, ["voucher", "ledger_entry"])
         conn.execute("ANALYZE voucher")
         conn.execute("ANALYZE ledger_entry")
     return codes
@@ -134,16 +127,14 @@ def load_big_vouchers(db_url: str, n: int) -> list[str]:
     now = datetime.now(timezone.utc)
     with psycopg.connect(libpq_url(db_url)) as conn:
         codes = _unique_codes(conn, n)
-        vid, eid = _next_id(conn, "voucher"), _next_id(conn, "ledger_entry")
         vouchers, entries = [], []
-        for i, code in enumerate(codes):
-            vouchers.append(_voucher_row(vid + i, code, "money", BIG_BALANCE, BIG_BALANCE,
+        for vid, code in zip(_reserve_ids(conn, "voucher", n), codes):
+            vouchers.append(_voucher_row(vid, code, "money", BIG_BALANCE, BIG_BALANCE,
                                          BIG_BALANCE, None, now))
-            entries.append(dict(id=eid + i, voucher_id=vid + i, kind="issue", delta=BIG_BALANCE,
+            entries.append(dict(voucher_id=vid, kind="issue", delta=BIG_BALANCE,
                                 balance_after=BIG_BALANCE, created_at=now))
         copy_rows(conn, Voucher, vouchers)
         copy_rows(conn, LedgerEntry, entries)
-        _sync_sequences(conn, ["voucher", "ledger_entry"])
     return codes
 
 
@@ -164,21 +155,20 @@ def load_pending_orders(db_url: str, n: int, tag: str) -> list[dict]:
     with psycopg.connect(libpq_url(db_url)) as conn:
         products = {slug: (pid, name, service) for pid, slug, name, service in conn.execute(
             "SELECT id, slug, name, service FROM product")}
-        oid, iid = _next_id(conn, "order"), _next_id(conn, "order_item")
         orders, items, out = [], [], []
-        for i in range(n):
+        for i, oid in enumerate(_reserve_ids(conn, "order", n)):
             gift = i % 2 == 0
             slug = "gift-certificate" if gift else "pain-management-4-pack"
             pid, name, service = products[slug]
             price = 5_000 if gift else 40_000
             public_id = secrets.token_urlsafe(24)
             session_id = f"cs_test_bench_{tag}_{i:05d}_{secrets.token_hex(4)}"
-            orders.append(dict(id=oid + i, public_id=public_id, status="pending",
+            orders.append(dict(id=oid, public_id=public_id, status="pending",
                                purchaser_name=f"Buyer {i}", purchaser_email=f"buyer{i}@bench.test",
                                total_cents=price, currency="usd", stripe_session_id=session_id,
                                payment_method="stripe", refunded_cents=0,
                                created_at=now, updated_at=now))
-            items.append(dict(id=iid + i, order_id=oid + i, product_id=pid, product_slug=slug,
+            items.append(dict(order_id=oid, product_id=pid, product_slug=slug,
                               product_name=name, kind="money" if gift else "sessions",
                               unit_price_cents=price, sessions=None if gift else 4,
                               service=service, quantity=1,
@@ -188,5 +178,4 @@ def load_pending_orders(db_url: str, n: int, tag: str) -> list[dict]:
             out.append({"public_id": public_id, "session_id": session_id, "total_cents": price})
         copy_rows(conn, Order, orders)
         copy_rows(conn, OrderItem, items)
-        _sync_sequences(conn, ["order", "order_item"])
     return out

@@ -135,6 +135,7 @@ def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, st
                              "redemption and lookup figures were not measured.")
             scenarios.run_all(ctx, api)
             contexts.append(ctx)
+            notes.extend(ctx.notes)
         finally:
             if base is not None:
                 base.stop()

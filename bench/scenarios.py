@@ -9,6 +9,8 @@ from bench.webhook_load import paid_session, verify_fulfilment, write_deliveries
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
 SINGLE_BUDGET = int(os.environ.get("BENCH_SINGLE_BUDGET", "2000"))
+# Upper bound on a fixed-count run (it normally ends when its count is reached).
+BUDGET_TIME_LIMIT = float(os.environ.get("BENCH_BUDGET_TIME_LIMIT", "120"))
 WEBHOOK_ORDERS = int(os.environ.get("BENCH_WEBHOOK_ORDERS", "800"))
 
 
@@ -26,12 +28,21 @@ class Context:
         self.checks: list[dict] = []
         self.notes: list[str] = []
 
+    def check(self, name: str, ok: bool, detail: str) -> None:
+        self.checks.append({"name": name, "config": self.config, "ok": ok, "detail": detail})
+        print(f"  [{self.config}] check {'pass' if ok else 'FAIL'}: {name}: {detail}", flush=True)
+
     def wrk(self, key, server, clients, script="http.lua", warm=True, **env):
         env = {k.upper(): str(v) for k, v in env.items()}
         if warm and WARMUP > 0:
             run_wrk(server.url, script, connections=clients, duration=WARMUP, env=fresh(env))
-        result = run_wrk(server.url, script, connections=clients, duration=DURATION,
-                         env=fresh(env))
+        budgeted = "BENCH_BUDGET" in env
+        result = run_wrk(server.url, script, connections=clients,
+                         duration=BUDGET_TIME_LIMIT if budgeted else DURATION,
+                         env=fresh(env), stop_on_signal=budgeted)
+        if budgeted and result["counted"] < result["budget"]:
+            self.notes.append(f"{self.config} {key}: only {result['counted']} of "
+                              f"{result['budget']} answers within {BUDGET_TIME_LIMIT:g} s.")
         result["clients"] = clients
         self.runs[key] = result
         print(f"  [{self.config}] {key}: {result['rps']:.0f} req/s, "
@@ -103,12 +114,10 @@ def single_voucher(ctx: Context) -> None:
     expected = before - result["created"]
     ok = (remaining == expected == ledger_sum and errors_of(result) == 0
           and result["created"] == SINGLE_BUDGET)
-    ctx.checks.append({
-        "name": "50 clients on one voucher", "config": ctx.config, "ok": ok,
-        "detail": (f"{SINGLE_BUDGET} redemptions sent, {result['created']} × 201, "
-                   f"{errors_of(result)} errors; remaining {remaining} = initial {initial} "
-                   f"− {initial - remaining} (expected {expected}; ledger sum {ledger_sum})"),
-    })
+    ctx.check("50 clients on one voucher", ok,
+              f"{SINGLE_BUDGET} redemptions sent, {result['created']} × 201, "
+              f"{errors_of(result)} errors; remaining {remaining} = initial {initial} "
+              f"− {initial - remaining} (expected {expected}; ledger sum {ledger_sum})")
 
 
 def webhooks(ctx: Context) -> None:
@@ -122,11 +131,8 @@ def webhooks(ctx: Context) -> None:
                      bench_deliveries=path, bench_budget=n)
     state = verify_fulfilment(ctx.db_url, orders)
     ok = state["ok"] and errors_of(result) == 0
-    ctx.checks.append({
-        "name": f"{n} webhook deliveries ({n - len(orders)} duplicates), 10 concurrent",
-        "config": ctx.config, "ok": ok,
-        "detail": (f"{state['paid']}/{state['orders']} orders paid, "
-                   f"{state['wrong_voucher_sets']} with a wrong voucher count, "
-                   f"{state['vouchers']} vouchers; {errors_of(result)} non-2xx; "
-                   f"outbox {state['outbox']} (no SMTP: nothing sent)"),
-    })
+    ctx.check(f"{n} webhook deliveries ({n - len(orders)} duplicates), 10 concurrent", ok,
+              f"{state['paid']}/{state['orders']} orders paid, "
+              f"{state['wrong_voucher_sets']} with a wrong voucher count, "
+              f"{state['vouchers']} vouchers; {errors_of(result)} non-2xx; "
+              f"outbox {state['outbox']} (no SMTP: nothing sent)")

@@ -41,6 +41,7 @@ local function target(template)
 end
 
 function request()
+  if stats.is_probe() then return wrk.format(method, target(path), nil, body) end
   stats.mark_sent()
   if budget > 0 and sent >= budget and after_path then
     return wrk.format("GET", target(after_path))

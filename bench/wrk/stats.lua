@@ -27,6 +27,15 @@ function M.init_budget()
   budget = tonumber(os.getenv("BENCH_BUDGET") or "0")
 end
 
+-- wrk calls request() once before the run to inspect the request (script_verify_request);
+-- that string is never sent, so scripts answer it without moving their counters.
+local probed = false
+function M.is_probe()
+  if probed then return false end
+  probed = true
+  return true
+end
+
 function M.mark_sent()
   if t_first == 0 then t_first = M.now_us() end
 end
