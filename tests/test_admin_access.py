@@ -1,4 +1,6 @@
 """Every owner page and action refuses front-desk staff (403) and anonymous visitors."""
+import re
+
 import pytest
 
 from tests.support.auth import owner_client, staff_client
@@ -14,9 +16,7 @@ def admin_requests(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/admin"):
             continue
-        url = rule.rule
-        for arg in rule.arguments:
-            url = url.replace(url[url.index("<"):url.index(">") + 1], str(SAMPLE_ARGS[arg]), 1)
+        url = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(SAMPLE_ARGS[m.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, url))
     return found

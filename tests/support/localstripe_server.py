@@ -13,19 +13,34 @@ from aiohttp import web
 SECRET_KEY = "sk_test_12345"
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One event-loop thread per test process: localstripe's aiohttp `app` is a module
+    global that binds itself to the first loop serving it, so every server (one per test
+    module) is started on, and cleaned up from, this same loop."""
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None:
+            _LOOP = asyncio.new_event_loop()
+            threading.Thread(target=_LOOP.run_forever, daemon=True,
+                             name="localstripe-loop").start()
+        return _LOOP
+
+
 class LocalStripe:
     def __init__(self):
         self.url = ""
-        self._loop = asyncio.new_event_loop()
+        self._loop = _event_loop()
         self._runner = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def start(self) -> "LocalStripe":
         import localstripe.resources
         import localstripe.server
 
         localstripe.resources.store.dump_to_disk = lambda: None
-        self._thread.start()
         port = asyncio.run_coroutine_threadsafe(
             self._serve(localstripe.server.app), self._loop).result(10)
         self.url = f"http://127.0.0.1:{port}"
@@ -41,8 +56,7 @@ class LocalStripe:
     def stop(self) -> None:
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+            self._runner = None
 
     def client(self) -> stripe.StripeClient:
         return stripe.StripeClient(SECRET_KEY, base_addresses={"api": self.url})
