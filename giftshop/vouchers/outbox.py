@@ -100,6 +100,7 @@ def _deliver(message_id: int, now: datetime) -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     try:
         email = build_email(row, now)
+        db.session.rollback()  # end the read transaction: hold nothing while talking SMTP
         smtp_send(email, current_app.config)
     except Exception as exc:  # noqa: BLE001 — any failure is recorded and retried
         db.session.rollback()
