@@ -216,6 +216,28 @@ def test_the_background_sender_delivers_and_stops(app, smtp_server):
     assert sorted(m["To"] for m in smtp_server.messages) == ["ana@example.com", "ben@example.com"]
 
 
-def test_the_app_starts_no_sender_thread_when_testing(app):
-    assert app.testing
-    assert not any(t.name == "outbox-sender" for t in threading.enumerate())
+def test_the_app_starts_its_sender_thread_only_when_configured(app, smtp_server, tmp_path):
+    from tests.conftest import make_app
+
+    assert "outbox_sender" not in app.extensions  # testing: never
+    with app.app_context():
+        paid_order()
+        database_url = str(db.engine.url.render_as_string(hide_password=False))
+        db.session.remove()
+    quiet = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True, MAIL_SERVER="")
+    assert "outbox_sender" not in quiet.extensions  # no mail server: the page shows the outbox
+    live = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True,
+                    **smtp_server.config())
+    sender = live.extensions["outbox_sender"]
+    try:
+        for _ in range(400):  # bounded wait for the thread's first pass
+            if len(smtp_server.messages) >= 2:
+                break
+            sender["stop"].wait(0.05)
+    finally:
+        sender["stop"].set()
+        sender["thread"].join(30)
+    assert not sender["thread"].is_alive()
+    assert sorted(m["To"] for m in smtp_server.messages) == ["ana@example.com", "ben@example.com"]
+    with live.app_context():
+        db.engine.dispose()

@@ -194,8 +194,14 @@ def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | N
 
 
 def start_sender_thread(app: Flask, *, interval: float = 15.0) -> threading.Thread:
-    """A daemon thread running `run_forever` for `make run` (OUTBOX_THREAD=1)."""
-    thread = threading.Thread(target=run_forever, args=(app,), kwargs={"interval": interval},
+    """A daemon thread running `run_forever` for `make run` (OUTBOX_THREAD=1).
+
+    `app.extensions["outbox_sender"]["stop"]` is the Event that ends it.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(app,),
+                              kwargs={"interval": interval, "stop": stop},
                               name="outbox-sender", daemon=True)
+    app.extensions["outbox_sender"] = {"thread": thread, "stop": stop}
     thread.start()
     return thread
