@@ -1,0 +1,74 @@
+"""Report pages with CSV downloads, and the audit log page."""
+import csv
+import io
+import re
+
+from giftshop.audit import record_audit
+from giftshop.extensions import db
+from giftshop.models import Product
+from tests.support.auth import owner_client
+from tests.test_reports import ledger_fixture  # noqa: F401  (the hand-computed history)
+
+
+def test_reports_page_shows_the_hand_computed_figures(app, ledger_fixture):  # noqa: F811
+    page = owner_client(app).get("/admin/reports").get_data(as_text=True)
+    assert 'id="liability-money">$40.00' in page
+    assert 'id="liability-sessions">$716.66' in page
+    assert "$756.66" in page
+    assert "2026-01" in page and "$500.00" in page and "-$83.34" in page
+
+
+def test_each_report_downloads_as_csv_with_the_same_figures(app, ledger_fixture):  # noqa: F811
+    client = owner_client(app)
+    liability = client.get("/admin/reports/liability.csv")
+    assert liability.mimetype == "text/csv"
+    assert "attachment" in liability.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(liability.get_data(as_text=True))))
+    assert [r["liability_cents"] for r in rows] == ["4000", "71666", "75666"]
+    sales = list(csv.DictReader(io.StringIO(
+        client.get("/admin/reports/sales.csv").get_data(as_text=True))))
+    assert [(r["month"], r["net_cents"]) for r in sales] == [
+        ("2026-01", "50000"), ("2026-02", "50000"), ("2026-03", "-8334")]
+    redemptions = list(csv.DictReader(io.StringIO(
+        client.get("/admin/reports/redemptions.csv").get_data(as_text=True))))
+    assert [(r["month"], r["money_redeemed_cents"], r["cashout_cents"]) for r in redemptions] \
+        == [("2026-02", "7600", "400"), ("2026-03", "500", "0")]
+    assert client.get("/admin/reports/secrets.csv").status_code == 404
+
+
+def audit_rows(app, n):
+    with app.app_context():
+        product = db.session.get(Product, 1)
+        other = db.session.get(Product, 2)
+        for i in range(n):
+            record_audit("product.update" if i % 2 else "product.reorder",
+                         product if i % 3 else other, actor="owner@test",
+                         before={"i": i}, after={"i": i + 1})
+        db.session.commit()
+
+
+def test_audit_log_is_newest_first_filtered_and_paginated(app):
+    audit_rows(app, 120)
+    client = owner_client(app)
+    first = client.get("/admin/audit").get_data(as_text=True)
+    befores = [int(n) for n in re.findall(
+        r'</a></td>\s*<td><code class="json">\{"i": (\d+)\}', first)]
+    assert befores == list(range(119, 70, -1))  # newest first, after the owner's own account
+    assert first.count('class="audit-row"') == 50
+    assert "Page 1 of 3" in first and 'rel="next"' in first
+    last = client.get("/admin/audit?page=3").get_data(as_text=True)
+    assert last.count('class="audit-row"') == 21  # 120 + the staff.create row
+    updates = client.get("/admin/audit?action=product.update").get_data(as_text=True)
+    assert updates.count('class="audit-row"') == 50 and "product.reorder</td>" not in updates
+    targeted = client.get("/admin/audit?target=product:2").get_data(as_text=True)
+    assert targeted.count('class="audit-row"') == 40  # i divisible by 3
+    assert "product:1<" not in targeted
+
+
+def test_audit_log_escapes_what_it_shows(app):
+    with app.app_context():
+        record_audit("voucher.recipient_email_changed", db.session.get(Product, 1),
+                     actor="owner@test", after={"recipient_email": "<script>x</script>"})
+        db.session.commit()
+    page = owner_client(app).get("/admin/audit").get_data(as_text=True)
+    assert "<script>x</script>" not in page

@@ -1,0 +1,100 @@
+"""The owner's voucher list with filters, email corrections and resends."""
+import pytest
+from sqlalchemy import select
+
+from giftshop.extensions import db
+from giftshop.models import AuditLog, OutboxMessage, Voucher, utcnow
+from giftshop.vouchers.ledger import record_entry
+from giftshop.vouchers.service import issue_voucher
+from tests.support.auth import owner_client
+from tests.support.web import csrf_token, post_form
+
+
+@pytest.fixture
+def five_states(app):
+    """One voucher in each state the list can filter on; returns code by state."""
+    with app.app_context():
+        made = {}
+        for state in ("active", "used_up", "voided", "refunded", "frozen"):
+            voucher = issue_voucher(kind="money", initial=5_000, value_cents=5_000,
+                                    recipient_name=f"{state} holder",
+                                    recipient_email=f"{state}@example.com")
+            made[state] = voucher
+        record_entry(made["used_up"], "redeem", -5_000)
+        record_entry(made["voided"], "void", -5_000)
+        made["voided"].status = "voided"
+        made["refunded"].status = "refunded"
+        made["frozen"].frozen = True
+        db.session.commit()
+        codes = {state: v.code for state, v in made.items()}
+        db.session.remove()
+    return codes
+
+
+@pytest.mark.parametrize("state", ["active", "used_up", "voided", "refunded", "frozen"])
+def test_voucher_list_filters_by_state(app, five_states, state):
+    page = owner_client(app).get(f"/admin/vouchers?state={state}").get_data(as_text=True)
+    shown = [code for code in five_states.values() if f'data-code="{code}"' in page]
+    assert shown == [five_states[state]]
+
+
+def test_voucher_list_shows_everything_and_searches_by_name(app, five_states):
+    client = owner_client(app)
+    page = client.get("/admin/vouchers").get_data(as_text=True)
+    assert all(f'data-code="{code}"' in page for code in five_states.values())
+    page = client.get("/admin/vouchers?q=frozen+holder").get_data(as_text=True)
+    assert [c for c in five_states.values() if f'data-code="{c}"' in page] == [
+        five_states["frozen"]]
+    assert client.get("/admin/vouchers?state=bogus&page=-3").status_code == 200
+
+
+def test_owner_changes_a_delivered_vouchers_email_and_it_is_sent_again(app, five_states):
+    with app.app_context():
+        voucher = db.session.scalar(select(Voucher).where(Voucher.code == five_states["active"]))
+        voucher.delivered_at = utcnow()
+        db.session.commit()
+        voucher_id = voucher.id
+    client = owner_client(app)
+    page = f"/admin/vouchers/{voucher_id}/email"
+    response = post_form(client, page, data={"recipient_email": "right@example.com"})
+    assert response.status_code == 303
+    with app.app_context():
+        voucher = db.session.get(Voucher, voucher_id)
+        assert voucher.recipient_email == "right@example.com"
+        mail = db.session.scalars(select(OutboxMessage)).one()
+        assert (mail.to_email, mail.kind, mail.status) == ("right@example.com", "resend",
+                                                           "pending")
+        audit = db.session.scalars(select(AuditLog).where(
+            AuditLog.action == "voucher.recipient_email_changed")).one()
+        assert audit.before == {"recipient_email": "active@example.com"}
+        assert audit.actor.startswith("owner@")
+
+
+def test_bad_email_is_refused_inline_and_nothing_changes(app, five_states):
+    with app.app_context():
+        voucher_id = db.session.scalar(select(Voucher.id).where(
+            Voucher.code == five_states["active"]))
+    client = owner_client(app)
+    page = f"/admin/vouchers/{voucher_id}/email"
+    response = post_form(client, page, data={"recipient_email": "no at sign"})
+    assert response.status_code == 422
+    assert "valid email" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Voucher, voucher_id).recipient_email == "active@example.com"
+        assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_resend_queues_the_voucher_email_now(app, five_states):
+    with app.app_context():
+        voucher_id = db.session.scalar(select(Voucher.id).where(
+            Voucher.code == five_states["frozen"]))
+    client = owner_client(app)
+    token = csrf_token(client, "/admin/vouchers")
+    response = client.post(f"/admin/vouchers/{voucher_id}/resend", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert "Email queued again to frozen@example.com" in response.get_data(as_text=True)
+    with app.app_context():
+        mail = db.session.scalars(select(OutboxMessage)).one()
+        assert (mail.kind, mail.to_email) == ("resend", "frozen@example.com")
+        assert db.session.scalars(select(AuditLog.action).where(
+            AuditLog.action == "voucher.email_resent")).one()
