@@ -181,3 +181,17 @@ def test_a_session_cookie_does_not_authorize_the_api(client, tokens, issue):
     sign_in(client, staff_id)
     assert client.get("/desk").status_code == 200
     assert client.get(f"/api/v1/vouchers/{code}").status_code == 401
+
+
+@pytest.mark.parametrize("entry_id", ["0", str(2**63), str(10**30)])
+def test_reversing_an_impossible_entry_id_is_404(client, tokens, entry_id):
+    response = client.post(f"/api/v1/redemptions/{entry_id}/reversal",
+                           headers=auth(tokens["staff"]))
+    assert (response.status_code, response.get_json()["error"]) == (404, "unknown_entry")
+
+
+def test_an_absurd_amount_is_refused_without_a_server_error(client, tokens, issue):
+    code = issue("money", 10_000)
+    for amount in (2**63, 10**30):
+        response = redeem(client, code, tokens["staff"], {"amount_cents": amount}, key=str(amount))
+        assert response.status_code == 422, response.get_json()

@@ -11,7 +11,6 @@ from giftshop.desk.forms import (CashOutForm, RedeemAmountForm, RedeemSessionsFo
 from giftshop.desk.presenter import PREFIX, amount, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry
 
 
 def _done(outcome: ledger.Outcome):
@@ -88,7 +87,7 @@ def void(code: str):
 @staff_required
 def reverse(entry_id: int):
     """A confirm page for undoing one redemption, and its POST."""
-    entry = db.session.get(LedgerEntry, entry_id)
+    entry = ledger.entry_by_id(entry_id)
     if entry is None:
         return render_template("desk/index.html", query="",
                                error="There is no such ledger entry."), 404

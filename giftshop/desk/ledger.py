@@ -32,6 +32,8 @@ STAFF_REVERSAL_WINDOW = timedelta(hours=24)
 #: ORS 646A.276: a balance below $5 after at least one use may be taken in cash.
 CASHOUT_LIMIT_CENTS = 500
 MAX_NOTE = 500
+# Database integers are 32-bit (SQLite's are 64): larger ids and quantities can't exist.
+MAX_INT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,13 @@ def voucher_by_code(code: str) -> Voucher:
     if voucher is None:
         raise UnknownCode("No voucher has that code. Check it and try again.")
     return voucher
+
+
+def entry_by_id(entry_id) -> LedgerEntry | None:
+    """The ledger entry with this id, or None (also for ids no database could hold)."""
+    if isinstance(entry_id, bool) or not isinstance(entry_id, int) or not 0 < entry_id <= MAX_INT:
+        return None
+    return db.session.get(LedgerEntry, entry_id)
 
 
 def history(voucher: Voucher) -> list[LedgerEntry]:
@@ -81,7 +90,7 @@ def _clean_key(key: str | None) -> str | None:
 
 
 def _positive_int(value, field: str, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INT:
         raise ValidationFailed({field: f"{label} must be a whole number above zero."})
     return value
 
@@ -165,7 +174,7 @@ def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
     `reverses_id` is unique. Locks the voucher row; idempotent per key; audits; commits.
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    target = db.session.get(LedgerEntry, entry_id) if isinstance(entry_id, int) else None
+    target = entry_by_id(entry_id)
     if target is None:
         raise NotFound("There is no such ledger entry.", code="unknown_entry")
     if target.kind != "redeem":

@@ -6,6 +6,7 @@ only as their SHA-256, so a database leak does not leak usable tokens.
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,13 @@ MIN_PASSWORD_LENGTH = 10
 ROLES = ("owner", "staff")
 # Only refresh `last_used_at` this often, so API reads do not each cost a write.
 _LAST_USED_GRANULARITY = timedelta(minutes=5)
-# Compared against when the email is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Checked when the email is unknown, so a miss takes as long as a wrong password.
+    # Made on first use: hashing at import time would slow every start-up.
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 @login_manager.user_loader
@@ -89,7 +95,7 @@ def authenticate(email: str, password: str) -> Staff | None:
     """The active staff member with this email and password, else None. Read-only."""
     staff = staff_by_email(email)
     if staff is None or not staff.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(staff.password_hash, password or ""):
         return None

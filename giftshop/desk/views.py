@@ -2,14 +2,13 @@
 from flask import jsonify, redirect, render_template, request, url_for
 
 from giftshop.desk import actions, signin, staff  # noqa: F401  (routes; the user loader)
+from giftshop.desk import ledger
 from giftshop.desk.auth import staff_required
 from giftshop.desk.blueprint import bp
 from giftshop.desk.ledger import voucher_by_code
 from giftshop.desk.presenter import entry_summary, remaining_text, voucher_screen
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
-from giftshop.extensions import db
-from giftshop.models import LedgerEntry
 from giftshop.vouchers.codes import normalize_code
 
 __all__ = ["bp"]
@@ -54,7 +53,7 @@ def voucher(code: str):
 @staff_required
 def done(code: str, entry_id: int):
     """What an action did, with the new remaining value in large type (reload-safe)."""
-    entry = db.session.get(LedgerEntry, entry_id)
+    entry = ledger.entry_by_id(entry_id)
     if entry is None or entry.voucher.code != code:
         return render_template("desk/index.html", query=code,
                                error="There is no such ledger entry."), 404
