@@ -4,7 +4,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
@@ -32,6 +32,17 @@ def pdf_text(data: bytes, tmp_path) -> str:
                           text=True).stdout
 
 
+def tomorrow():
+    """A clock past every same-day delivery: today's are held until 9:00 Pacific."""
+    return utcnow() + timedelta(days=1)
+
+
+def make_all_due() -> None:
+    """For tests on the real clock: today's 9:00 delivery may still be hours away."""
+    db.session.execute(OutboxMessage.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+
 def rows():
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
@@ -39,7 +50,7 @@ def rows():
 def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tmp_path):
     with app.app_context():
         public_id, codes = paid_order(quantity=2)
-        report = outbox.send_due(utcnow() + timedelta(seconds=1))
+        report = outbox.send_due(tomorrow())
         assert len(report.sent) == 3 and not report.retrying and not report.failed
         by_to = {}
         for message in smtp_server.messages:
@@ -71,7 +82,7 @@ def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tm
 def test_each_message_is_sent_once_after_the_server_comes_back(app, smtp_server):
     with app.app_context():
         paid_order(quantity=2)
-        t0 = utcnow() + timedelta(seconds=1)
+        t0 = tomorrow()
         smtp_server.go_down()
         assert len(outbox.send_due(t0).retrying) == 3
         assert {(m.attempts, m.next_attempt_at) for m in rows()} == {(1, t0 + timedelta(minutes=1))}
@@ -93,7 +104,7 @@ def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(app, smtp_s
     with app.app_context():
         paid_order(recipient=None)
         smtp_server.go_down()
-        now = utcnow() + timedelta(seconds=1)
+        now = tomorrow()
         outcomes = []
         for _ in range(outbox.MAX_ATTEMPTS + 2):
             report = outbox.send_due(now)
@@ -108,7 +119,7 @@ def test_a_permanently_refused_recipient_fails_at_once(app, smtp_server):
     with app.app_context():
         paid_order()
         smtp_server.refuse["ben@example.com"] = "550 No such mailbox"
-        report = outbox.send_due(utcnow() + timedelta(seconds=1))
+        report = outbox.send_due(tomorrow())
         assert len(report.sent) == 1 and len(report.failed) == 1
         failed = db.session.get(OutboxMessage, report.failed[0])
         assert failed.kind == "delivery" and "550" in failed.last_error
@@ -133,12 +144,40 @@ def test_a_future_delivery_is_held_until_9am_pacific_on_its_day(app, smtp_server
 def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends(app, smtp_server):
     with app.app_context():
         paid_order(recipient=None)
-        now = utcnow() + timedelta(seconds=1)
+        now = tomorrow()
         first = outbox.claim_next(now)
     with app.app_context():  # another worker, another session
         assert first is not None and outbox.claim_next(now) is None
         # A worker that died mid-send: the message comes back after the lease.
         assert outbox.claim_next(now + outbox.LEASE + timedelta(seconds=1)) == first
+
+
+@pytest.mark.postgresql_only
+def test_a_message_locked_by_another_worker_is_skipped_not_waited_for(app, smtp_server):
+    with app.app_context():
+        paid_order()
+        locked, free = [m.id for m in rows()]
+        now = tomorrow()
+        with db.engine.connect() as other_worker:
+            other_worker.begin()
+            other_worker.execute(text("SELECT id FROM outbox_message WHERE id = :id FOR UPDATE"),
+                                 {"id": locked})
+            reports = []
+            sender = threading.Thread(target=lambda: reports.append(_send_in_new_context(app, now)))
+            sender.start()
+            sender.join(30)  # without SKIP LOCKED this would wait on the other worker's lock
+            assert not sender.is_alive() and reports[0].sent == [free]
+            other_worker.rollback()
+        assert outbox.send_due(now).sent == [locked]
+        assert len(smtp_server.messages) == 2
+
+
+def _send_in_new_context(app, now):
+    with app.app_context():
+        try:
+            return outbox.send_due(now)
+        finally:
+            db.session.remove()
 
 
 @pytest.mark.postgresql_only
@@ -151,7 +190,7 @@ def test_two_workers_at_once_never_send_a_message_twice(app, smtp_server):
         for message in rows():  # render the PDFs up front, so the race is about SMTP
             outbox.build_email(message, utcnow())
     smtp_server.delay = 0.05  # each send takes a while, so the workers overlap
-    now = utcnow() + timedelta(seconds=1)
+    now = tomorrow()
     start = threading.Barrier(2)
     reports, errors = [], []
 
@@ -182,6 +221,7 @@ def test_two_workers_at_once_never_send_a_message_twice(app, smtp_server):
 def test_outbox_run_once_from_the_cli(app, runner, smtp_server):
     with app.app_context():
         paid_order()
+        make_all_due()
         db.session.remove()
     result = runner.invoke(args=["outbox", "run", "--once"])
     assert result.exit_code == 0, result.output
@@ -198,6 +238,7 @@ def test_outbox_run_refuses_without_a_mail_server(app, runner):
 def test_the_background_sender_delivers_and_stops(app, smtp_server):
     with app.app_context():
         paid_order()
+        make_all_due()
         db.session.remove()
     stop = threading.Event()
     thread = threading.Thread(target=outbox.run_forever, args=(app,),
@@ -222,6 +263,7 @@ def test_the_app_starts_its_sender_thread_only_when_configured(app, smtp_server,
     assert "outbox_sender" not in app.extensions  # testing: never
     with app.app_context():
         paid_order()
+        make_all_due()
         database_url = str(db.engine.url.render_as_string(hide_password=False))
         db.session.remove()
     quiet = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True, MAIL_SERVER="")

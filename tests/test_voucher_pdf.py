@@ -190,3 +190,15 @@ def test_the_holders_pdf_and_the_orders_combined_pdf_are_served(app, client, tmp
     assert page_count(combined.data, tmp_path) == 2
     assert client.get("/orders/nope/vouchers.pdf").status_code == 404
     assert client.get("/v/WHM-0000-0000-0000.pdf").status_code == 404
+
+
+def test_a_voided_vouchers_pdf_is_gone(app, client):
+    with app.app_context():
+        voucher = make_voucher()
+        voucher.status = "voided"
+        db.session.commit()
+        code = voucher.code
+    response = client.get(f"/v/{code}.pdf")
+    assert response.status_code == 410 and "voided" in response.get_data(as_text=True)
+    page = client.get(f"/v/{code}").get_data(as_text=True)
+    assert "Voided" in page and f"/v/{code}.pdf" not in page
