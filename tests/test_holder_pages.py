@@ -173,7 +173,6 @@ def test_a_bad_corrected_email_is_refused_with_nothing_written(app, client):
 
 
 def test_a_delivered_voucher_can_be_resent_but_not_redirected(app, client):
-    from giftshop.vouchers.outbox import send_due  # noqa: F401  (delivery marks the voucher)
     from giftshop.models import utcnow
 
     with app.app_context():
