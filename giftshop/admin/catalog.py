@@ -1,5 +1,5 @@
 """Catalog pages: list, create, edit, reorder, put on sale / take off sale."""
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from giftshop.admin import catalog_service as service
 from giftshop.admin.blueprint import acting_owner, bp
@@ -57,8 +57,10 @@ def move_product(product_id: int, direction: str):
     return redirect(url_for("admin.catalog"), code=303)
 
 
-@bp.post("/catalog/<int:product_id>/<any(activate, deactivate):action>")
+@bp.post("/catalog/<int:product_id>/<action>")
 def toggle_product(product_id: int, action: str):
+    if action not in ("activate", "deactivate"):
+        abort(404)
     if ButtonForm().validate_on_submit():
         product = service.set_active(product_id, action == "activate", staff=acting_owner())
         flash(f"“{product.name}” is {'on sale' if product.active else 'off sale'}.", "info")
