@@ -87,7 +87,8 @@ def test_staff_sign_in_type_a_code_and_redeem_a_session_on_a_phone(live_server, 
         browser.close()
 
 
-def test_a_usb_scanner_typing_the_full_qr_url_opens_the_voucher(live_server, voucher):
+def test_a_usb_scanner_typing_the_full_qr_url_or_the_qr_link_opens_the_voucher(live_server,
+                                                                              voucher):
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_context(viewport=PHONE).new_page()
@@ -100,6 +101,11 @@ def test_a_usb_scanner_typing_the_full_qr_url_opens_the_voucher(live_server, vou
         page.fill("#code", "WHM-0000-0000-0000")
         page.press("#code", "Enter")
         expect(page.locator("#lookup-error")).to_contain_text("No voucher has that code")
+        page.keyboard.type(f"{format_code(voucher)}\n")  # the next scan replaces the miss
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}")
+        # A phone camera opening the QR's URL takes signed-in staff to the same screen.
+        page.goto(f"{live_server}/v/{format_code(voucher)}")
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}")
         browser.close()
 
 

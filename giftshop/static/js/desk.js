@@ -5,6 +5,10 @@
 // the plain form and need no script.
 (function () {
   "use strict";
+  // After a miss the field keeps what was read, selected, so the next scan replaces it.
+  var field = document.getElementById("code");
+  if (field && field.value) { field.select(); }
+
   var root = document.getElementById("scanner");
   if (!root) { return; }
   var startButton = document.getElementById("scan-start");
