@@ -25,7 +25,40 @@ def error_response(status: int, code: str, message: str, **extra):
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+def _unstorable(value) -> bool:
+    """Text no database column can hold: NUL characters or lone UTF-16 surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def refuse_unstorable_text():
+    """One guard for every form, query and JSON body: such text would fail in the
+    database driver (PostgreSQL refuses NUL) as a 500; refuse it up front as a 422."""
+    if request.path.startswith("/stripe/"):
+        return None
+    values = [*request.args.values(), *request.form.values()]
+    if request.is_json:
+        values.append(request.get_json(silent=True))
+    if any(_unstorable(v) for v in values):
+        return error_response(422, "invalid_text",
+                              "The request contains characters that are not allowed.")
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_unstorable_text)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()

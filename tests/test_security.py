@@ -118,3 +118,19 @@ def test_proxy_fix_trusts_the_configured_number_of_proxies(tmp_path):
         "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
         "X-Forwarded-Host": "gifts.example"}).get_json()
     assert seen == {"remote": "203.0.113.9", "scheme": "https", "host": "gifts.example"}
+
+
+def test_nul_and_lone_surrogates_are_refused_with_422_not_stored(client):
+    body = '{"purchaser": {"name": "A\\u0000", "email": "a@b.co"}, "items": [{"product": "pain-management-60"}]}'
+    response = client.post("/api/v1/orders", data=body, content_type="application/json")
+    assert response.status_code == 422 and response.get_json()["error"] == "invalid_text"
+    body = body.replace("\\u0000", "\\udbe3")
+    response = client.post("/api/v1/orders", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert client.get("/balance?code=%00").status_code == 422
+    from tests.support.web import post_form
+
+    response = post_form(client, "/p/pain-management-60", "/p/pain-management-60/buy",
+                         {"purchaser_name": "Ana\x00", "purchaser_email": "a@b.co"})
+    assert response.status_code == 422
+    assert "characters that are not allowed" in response.get_data(as_text=True)
