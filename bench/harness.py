@@ -51,7 +51,7 @@ def machine_info() -> dict:
         "cpu": cpu,
         "postgresql": pg,
         "python": platform.python_version(),
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "?",
+        "wrk": ((wrk.stdout or wrk.stderr or "?").splitlines() or ["?"])[0].split(" Copyright")[0],
         "kernel": platform.release(),
     }
 

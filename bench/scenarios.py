@@ -8,7 +8,7 @@ from bench.webhook_load import paid_session, verify_fulfilment, write_deliveries
 
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
-SINGLE_BUDGET = int(os.environ.get("BENCH_SINGLE_BUDGET", "2000"))
+SINGLE_BUDGET = int(os.environ.get("BENCH_SINGLE_BUDGET", "1000"))
 # Upper bound on a fixed-count run (it normally ends when its count is reached).
 BUDGET_TIME_LIMIT = float(os.environ.get("BENCH_BUDGET_TIME_LIMIT", "120"))
 WEBHOOK_ORDERS = int(os.environ.get("BENCH_WEBHOOK_ORDERS", "800"))
