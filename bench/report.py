@@ -64,14 +64,17 @@ def target_rows(contexts) -> tuple[list[str], list[bool]]:
 
 
 def baseline_rows(contexts) -> list[str]:
-    lines = ["| Baseline route | Workers | Clients | req/s | p50 ms | p99 ms | Errors |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| Baseline route | Workers | Clients | req/s | before / after | p50 ms | p99 ms "
+             "| Errors |",
+             "|---|---|---:|---:|---|---:|---:|---:|"]
     for label, key in BASELINES:
         for ctx in contexts:
             run = ctx.runs.get(key)
             if run:
+                rounds = " / ".join(str(r) for r in run.get("rounds", []))
                 lines.append(f"| {label} | {ctx.config} | {run['clients']} | {run['rps']:.0f} | "
-                             f"{_ms(run['p50_us'])} | {_ms(run['p99_us'])} | {errors_of(run)} |")
+                             f"{rounds} | {_ms(run['p50_us'])} | {_ms(run['p99_us'])} | "
+                             f"{errors_of(run)} |")
     return lines
 
 
@@ -90,7 +93,9 @@ def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes) 
         f"Each figure is a {DURATION:g} s `wrk -t1` run (after a short warm-up) beside its "
         "baseline in the same run, on the same gunicorn settings: 2 sync workers, and 2 "
         "workers × 4 gthreads. Errors are non-2xx answers counted by the Lua scripts plus "
-        "socket errors. The webhook and one-voucher runs are fixed-count runs (no warm-up).",
+        "socket errors. The webhook and one-voucher runs are fixed-count runs (no warm-up). "
+        "Each baseline is run just before and just after the targets compared with it; its "
+        "figure is both runs together (req/s over both, p50/p99 averaged).",
         "",
         "## Targets",
         "",

@@ -1,6 +1,7 @@
 """What is measured on one gunicorn setting, each target right beside its baseline."""
 import os
 import secrets
+from contextlib import contextmanager
 
 from bench import dataset
 from bench.harness import http_get, run_wrk
@@ -73,21 +74,50 @@ def staff_api_ready(ctx: Context, code: str) -> bool:
 
 
 def run_all(ctx: Context, api: bool) -> None:
-    """Baselines and targets, interleaved so that each pair sees the same machine state."""
-    ctx.wrk("base_select_10", ctx.base, 10, bench_path="/select")
-    if api:
-        ctx.wrk("lookup_10", ctx.shop, 10, bench_path="/api/v1/vouchers/{code}",
-                bench_codes=ctx.lookup_codes_file, bench_token=ctx.token)
-    ctx.wrk("base_update_10", ctx.base, 10, bench_method="POST", bench_path="/update")
-    if api:
-        redeem(ctx, "redeem_10", 10)
-    webhooks(ctx)
-    ctx.wrk("base_update_50", ctx.base, 50, bench_method="POST", bench_path="/update")
-    if api:
-        redeem(ctx, "redeem_50", 50)
-        single_voucher(ctx)
-    ctx.wrk("base_page_10", ctx.base, 10, bench_path="/page")
-    ctx.wrk("catalog_10", ctx.shop, 10, bench_path="/")
+    """Targets bracketed by their baseline (measured just before and just after them)."""
+    select = dict(bench_path="/select")
+    update = dict(bench_method="POST", bench_path="/update")
+    with bracket(ctx, "base_select_10", 10, select):
+        if api:
+            ctx.wrk("lookup_10", ctx.shop, 10, bench_path="/api/v1/vouchers/{code}",
+                    bench_codes=ctx.lookup_codes_file, bench_token=ctx.token)
+    with bracket(ctx, "base_update_10", 10, update):
+        if api:
+            redeem(ctx, "redeem_10", 10)
+        webhooks(ctx)
+    with bracket(ctx, "base_update_50", 50, update):
+        if api:
+            redeem(ctx, "redeem_50", 50)
+            single_voucher(ctx)
+    with bracket(ctx, "base_page_10", 10, dict(bench_path="/page")):
+        ctx.wrk("catalog_10", ctx.shop, 10, bench_path="/")
+
+
+@contextmanager
+def bracket(ctx: Context, key: str, clients: int, env: dict):
+    """Run the baseline before and after the body; its figure is the two runs together.
+
+    The machine is shared (PostgreSQL, the load generator, often other jobs), so a
+    baseline taken on one side only would drift from the targets it is compared with.
+    """
+    before = ctx.wrk(key + "_before", ctx.base, clients, **env)
+    yield
+    after = ctx.wrk(key + "_after", ctx.base, clients, warm=False, **env)
+    ctx.runs[key] = merge(before, after)
+
+
+def merge(a: dict, b: dict) -> dict:
+    """Throughput over both runs; latency percentiles averaged (an approximation)."""
+    out = dict(a)
+    for k in ("requests", "all_requests", "duration_us", "errors", "created", "counted",
+              "socket_errors", "timeouts"):
+        out[k] = a[k] + b[k]
+    for k in ("p50_us", "p90_us", "p99_us", "mean_us"):
+        out[k] = (a[k] + b[k]) / 2
+    out["max_us"] = max(a["max_us"], b["max_us"])
+    out["rps"] = out["requests"] / (out["duration_us"] / 1e6)
+    out["rounds"] = [round(a["rps"]), round(b["rps"])]
+    return out
 
 
 def _redeem_env(ctx: Context, **extra) -> dict:
