@@ -106,7 +106,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn {self.app_spec} exited; see {self.log_path}")
+                raise RuntimeError(f"gunicorn {self.app_spec} exited: {self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.url + ready_path, timeout=5) as resp:
                     resp.read()
@@ -115,6 +115,13 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn {self.app_spec} did not answer in {timeout}s")
+
+    def log_tail(self, chars: int = 2000) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as fh:
+                return fh.read()[-chars:]
+        except OSError:
+            return "(no log)"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

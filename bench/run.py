@@ -157,6 +157,9 @@ def main() -> int:
         with scratch_database() as db_url:
             prepare_schema(db_url)
             contexts, report, load = measure(db_url, workdir, stub, notes)
+    except BaseException:
+        print(f"Benchmark aborted; server logs are kept in {workdir}", file=sys.stderr)
+        raise
     finally:
         stub.stop()
     pdf = run_pdf_bench()
