@@ -94,10 +94,8 @@ def test_refund_everything_and_a_double_submit_refunds_once(app, localstripe):
     form = {"csrf_token": token, "request_key": "3f1c2a9e-1111-4222-8333-944445555666",
             "everything": "y", "confirm": "y"}
     assert client.post(f"{page}/refund", data=form).status_code == 303
-    again = client.post(f"{page}/refund", data=form)
-    assert again.status_code == 422
-    assert "cannot be refunded" in again.get_data(as_text=True) or \
-        "Choose at least one voucher" in again.get_data(as_text=True)
+    again = client.post(f"{page}/refund", data=form)  # a double click: same form key
+    assert again.status_code == 303
     with app.app_context():
         order = db.session.get(Order, order_id)
         assert (order.status, order.refunded_cents) == ("refunded", 80_000)

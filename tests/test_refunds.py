@@ -261,3 +261,18 @@ def test_lost_dispute_voids_the_vouchers(app, client, localstripe):
                                    .order_by(LedgerEntry.id)).all()
         assert [e.delta for e in voids] == [-3_000, -5_000]
         assert db.session.get(Order, order_id).dispute_status == "lost"
+
+
+def test_the_same_refund_submission_twice_refunds_once(app, localstripe):
+    order_id = paid_order(app, localstripe, [{"product": "gift-certificate",
+                                              "amount_cents": 10_000}])
+    with app.app_context():
+        voucher = vouchers_of(order_id)[0]
+        first = refund_order(order_id, {voucher.id: 2_500}, request_key="same-form")
+        again = refund_order(order_id, {voucher.id: 2_500}, request_key="same-form")
+        assert again.id == first.id
+        db.session.expire_all()
+        assert voucher.remaining == 7_500
+        order = db.session.get(Order, order_id)
+        assert order.refunded_cents == 2_500
+        assert len(localstripe.refunds_for(order.payment_intent_id)) == 1

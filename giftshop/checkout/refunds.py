@@ -35,7 +35,7 @@ from giftshop.checkout.fulfilment import lock_order
 from giftshop.checkout.webhooks import handles
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
-from giftshop.models import Order, Refund, Voucher
+from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,10 @@ def _apply_to_order(order: Order, amount_cents: int) -> None:
 
 
 def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
-          note: str) -> None:
+          note: str, key: str | None = None) -> None:
     """Take `units` off a locked voucher for `refund`; closes it when nothing is left."""
     record_entry(voucher, "refund", -units, staff_id=staff_id, note=note, refund_id=refund.id,
-                 lock=False)
+                 idempotency_key=key, lock=False)
     if voucher.remaining == 0:
         voucher.status = "refunded"
 
@@ -118,7 +118,8 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
 
     `allocation` maps voucher id → units to take back (cents for money, sessions for a
     package). `request_key` identifies the owner's submission (a nonce in the form):
-    it becomes Stripe's idempotency key, so a double submit refunds once.
+    it is Stripe's idempotency key and the ledger entries' key, so a repeated
+    submission returns the first refund without calling Stripe again.
     Holds the order row lock (and the vouchers') from validation until commit, so a
     webhook about this refund waits and then finds it. Raises ValidationFailed /
     Conflict (nothing written, nothing sent to Stripe) or PaymentProviderError
@@ -134,6 +135,11 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
                                 "warning_under_review"):
         raise Conflict("A payment dispute is open on this order; Stripe handles the money "
                        "until it closes.", code="disputed")
+    key = f"refund:{request_key}"
+    replayed = _refund_for_key(order, key)
+    if replayed is not None:  # the same submission again (double click, reload)
+        db.session.rollback()
+        return replayed
     chosen = _check_allocation(order, allocation)
     amount = sum(cents for _, _, cents in chosen)
     if amount <= 0:
@@ -155,13 +161,21 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
     db.session.add(refund)
     db.session.flush()
     for voucher, units, _ in chosen:
-        _take(voucher, units, refund, staff_id=refund.staff_id, note=reason or "refund")
+        _take(voucher, units, refund, staff_id=refund.staff_id, note=reason or "refund", key=key)
     _apply_to_order(order, amount)
     record_audit("order.refund", refund, staff=staff, before=before, after={
         **order_snapshot(order), "amount_cents": amount, "stripe_refund_id": refund.stripe_refund_id,
         "vouchers": {v.code: units for v, units, _ in chosen}})
     db.session.commit()
     return refund
+
+
+def _refund_for_key(order: Order, key: str) -> Refund | None:
+    """The refund an earlier submission with this key made on the order, if any."""
+    refund_id = db.session.scalar(
+        select(LedgerEntry.refund_id).join(Voucher, Voucher.id == LedgerEntry.voucher_id)
+        .where(Voucher.order_id == order.id, LedgerEntry.idempotency_key == key).limit(1))
+    return db.session.get(Refund, refund_id) if refund_id is not None else None
 
 
 def _refund_by_stripe_id(stripe_refund_id: str) -> Refund | None:
