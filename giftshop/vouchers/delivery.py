@@ -89,8 +89,14 @@ def queue_order_emails(order: Order, vouchers: list[Voucher], now: datetime | No
 
 def queue_delivery(voucher: Voucher, *, now: datetime | None = None,
                    kind: str = "delivery") -> OutboxMessage:
-    """The voucher's email to its holder, due at 9:00 local on `deliver_on`. Does not commit."""
-    to_email = voucher.recipient_email or voucher.order.purchaser_email
+    """The voucher's email to its holder, due at 9:00 local on `deliver_on`. Does not commit.
+
+    Goes to the recipient, else to the buyer (a package bought for oneself); a
+    voucher with neither address is refused (ValidationFailed, 422).
+    """
+    to_email = voucher.recipient_email or (voucher.order.purchaser_email if voucher.order else None)
+    if not to_email:
+        raise ValidationFailed({"recipient_email": "This voucher has no email address."})
     send_after = delivery_time(voucher.deliver_on, now) if kind == "delivery" else now
     return queue_email(kind=kind, to_email=to_email, template="delivery",
                        order=voucher.order, voucher=voucher, send_after=send_after)
