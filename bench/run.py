@@ -121,7 +121,10 @@ def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, st
         base = None
         try:
             shop.start("/")
-            template = template or page_template(shop.url, workdir)
+            if template is None:
+                template = page_template(shop.url, workdir)
+                notes.append(f"The catalog page `GET /` is {os.path.getsize(template) - 21:,} "
+                             "bytes; the baseline's `/page` renders the same bytes.")
             base = Server("bench.baseline_app:create_app()", worker_args,
                           {"DATABASE_URL": db_url, "BENCH_PAGE_TEMPLATE": template},
                           os.path.join(workdir, "baseline.log")).start("/select")
