@@ -93,7 +93,11 @@ def run_pdf_bench() -> str:
     if proc.returncode != 0:
         return f"bench/bench_pdf.py failed (exit {proc.returncode}):\n\n```\n" \
                f"{(proc.stdout + proc.stderr)[-1500:]}\n```"
-    return proc.stdout.strip() or "bench/bench_pdf.py printed nothing."
+    out = proc.stdout.strip()
+    if not out:
+        return "bench/bench_pdf.py printed nothing."
+    # Its own Markdown stays as is; plain columns are kept aligned in a code block.
+    return out if out.lstrip().startswith(("|", "#")) else f"```\n{out}\n```"
 
 
 def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, str, str]:
