@@ -1,4 +1,7 @@
 """Refunds and disputes through Stripe (localstripe over real HTTP) and signed webhooks."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import func, select
 
@@ -276,3 +279,62 @@ def test_the_same_refund_submission_twice_refunds_once(app, localstripe):
         order = db.session.get(Order, order_id)
         assert order.refunded_cents == 2_500
         assert len(localstripe.refunds_for(order.payment_intent_id)) == 1
+
+
+def _concurrently(app, n, fn):
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return fn(app.test_client(), i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+@pytest.mark.postgresql_only
+def test_one_dashboard_refund_announced_by_10_concurrent_events_is_counted_once(
+        app, localstripe):
+    order_id = paid_order(app, localstripe, [CERT_50])
+    with app.app_context():
+        intent = db.session.get(Order, order_id).payment_intent_id
+    dashboard = localstripe.refund(intent, 5_000)
+    charge = {"id": dashboard["charge"], "object": "charge", "payment_intent": intent,
+              "refunds": {"data": [dashboard]}}
+    payloads = [event("refund.created" if i % 2 else "charge.refunded",
+                      dashboard if i % 2 else charge) for i in range(10)]
+    results = _concurrently(app, 10, lambda c, i: deliver(c, payloads[i]).status_code)
+    assert results == [200] * 10
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert (order.status, order.refunded_cents) == ("partially_refunded", 5_000)
+        assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.kind == "refund")) == 1
+
+
+@pytest.mark.postgresql_only
+def test_webhook_racing_a_refund_made_here_does_not_count_it_twice(app, localstripe):
+    order_id = paid_order(app, localstripe, [CERT_50])
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        intent, allocation = order.payment_intent_id, full_allocation(order)
+
+    def race(client, i):
+        if i == 0:
+            with app.app_context():
+                return refund_order(order_id, allocation, request_key="race").amount_cents
+        # Deliver Stripe's event the moment the refund exists at Stripe, which is
+        # usually before the shop's transaction has committed.
+        for _ in range(10_000):
+            listed = localstripe.refunds_for(intent)
+            if listed:
+                return deliver(client, event("refund.created", listed[0])).status_code
+        raise AssertionError("the refund never appeared at Stripe")
+
+    assert _concurrently(app, 2, race) == [10_000, 200]
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert (order.status, order.refunded_cents) == ("refunded", 10_000)
+        refunds = db.session.scalars(select(Refund)).all()
+        assert [(r.source, r.amount_cents) for r in refunds] == [("shop", 10_000)]
