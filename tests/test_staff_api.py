@@ -195,3 +195,11 @@ def test_an_absurd_amount_is_refused_without_a_server_error(client, tokens, issu
     for amount in (2**63, 10**30):
         response = redeem(client, code, tokens["staff"], {"amount_cents": amount}, key=str(amount))
         assert response.status_code == 422, response.get_json()
+
+
+def test_text_postgresql_cannot_store_is_refused_as_422(client, tokens, issue):
+    code = issue("sessions", 6)
+    response = redeem(client, code, tokens["staff"], {"sessions": 1, "note": "a\u0000b"})
+    assert response.status_code == 422
+    history = client.get(f"/api/v1/vouchers/{code}", headers=auth(tokens["staff"])).get_json()
+    assert history["remaining"] == 6

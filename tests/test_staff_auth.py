@@ -182,3 +182,12 @@ def test_a_form_without_its_csrf_token_is_400(client, runner, voucher_code):
     assert "form expired" in response.get_data(as_text=True)
     assert client.post("/desk/login", data={"email": "desk@example.com",
                                             "password": PASSWORD}).status_code == 400
+
+
+def test_a_sign_in_with_unstorable_characters_is_just_a_failed_sign_in(client, runner):
+    create(runner, "desk@example.com")
+    response = sign_in(client, email="desk\u0000@example.com")
+    assert response.status_code in (401, 422)  # refused (app-wide text check or ours), no 500
+    assert client.get("/desk").status_code == 302
+    bad = create(runner, "x\u0000y@example.com")
+    assert bad.exit_code == 1 and "valid email" in bad.output

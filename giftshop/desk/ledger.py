@@ -79,13 +79,15 @@ def _clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed({"note": f"Use at most {MAX_NOTE} characters."})
+    if "\x00" in note:  # PostgreSQL text cannot hold NUL
+        raise ValidationFailed({"note": "The note contains a character that cannot be stored."})
     return note
 
 
 def _clean_key(key: str | None) -> str | None:
     key = (key or "").strip() or None
-    if key is not None and len(key) > 255:
-        raise ValidationFailed({"idempotency_key": "Use at most 255 characters."})
+    if key is not None and (len(key) > 255 or not key.isprintable()):
+        raise ValidationFailed({"idempotency_key": "Use up to 255 printable characters."})
     return key
 
 

@@ -48,6 +48,8 @@ def normalize_email(email: str) -> str:
 
 
 def staff_by_email(email: str) -> Staff | None:
+    if "\x00" in (email or ""):  # no account has one, and PostgreSQL would refuse the query
+        return None
     return db.session.scalar(select(Staff).where(func.lower(Staff.email) == normalize_email(email)))
 
 
@@ -66,14 +68,15 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
     """
     email = normalize_email(email)
     errors = {}
-    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+    local, _, domain = email.partition("@")
+    if not local or not domain or len(email) > 254 or not email.isprintable():
         errors["email"] = "Enter a valid email address."
     if len(password or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if role not in ROLES:
         errors["role"] = "Role must be owner or staff."
-    if len(name or "") > 120:
-        errors["name"] = "Use at most 120 characters."
+    if len(name or "") > 120 or "\x00" in (name or ""):
+        errors["name"] = "Use at most 120 printable characters."
     if errors:
         raise ValidationFailed(errors, "The staff account could not be created.")
     if staff_by_email(email) is not None:
