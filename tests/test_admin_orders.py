@@ -15,6 +15,9 @@ from tests.support.web import post_form
 
 CERT_100 = {"product": "gift-certificate", "amount_cents": 10_000}
 
+# localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
+
 
 @pytest.fixture(scope="module")
 def localstripe():

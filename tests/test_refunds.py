@@ -17,6 +17,9 @@ from tests.support.stripe_events import deliver, event
 CERT_50 = {"product": "gift-certificate", "amount_cents": 5000, "quantity": 2}
 FOUR_PACK = {"product": "pain-management-4-pack"}
 
+# localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
+pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
+
 
 @pytest.fixture(scope="module")
 def localstripe():

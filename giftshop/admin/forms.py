@@ -5,7 +5,7 @@ which `apply_errors` shows beside the fields.
 """
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField,
-                     SelectField, StringField, SubmitField, TextAreaField)
+                     SelectChoice, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from giftshop.admin.issue_service import DESK_METHODS
@@ -43,8 +43,8 @@ class ProductForm(_ServiceErrors, FlaskForm):
 
     name = StringField("Name", validators=[Length(max=120)])
     slug = StringField("Page address (slug)", validators=[Length(max=80)])
-    kind = SelectField("Kind", choices=[("sessions", "Sessions package"),
-                                        ("money", "Gift certificate (any amount)")])
+    kind = SelectField("Kind", choices=[SelectChoice("sessions", "Sessions package"),
+                                        SelectChoice("money", "Gift certificate (any amount)")])
     description = TextAreaField("Description", validators=[Length(max=2000)])
     price = StringField("Price ($)", description="Sessions packages")
     sessions = IntegerField("Sessions", validators=[Optional()])
@@ -100,12 +100,13 @@ class IssueForm(_ServiceErrors, FlaskForm):
 
     product = SelectField("What", coerce=int)
     amount = StringField("Amount ($, gift certificates)")
-    mode = SelectField("How", choices=[("complimentary", "Complimentary / promotional (free)"),
-                                       ("sold", "Sold at the desk")])
+    mode = SelectField("How", choices=[
+        SelectChoice("complimentary", "Complimentary / promotional (free)"),
+        SelectChoice("sold", "Sold at the desk")])
     expires_on = DateField("Expires on (promotional only; leave empty for never)",
                            validators=[Optional()])
     # The service checks the method (and says which are allowed) in every mode.
-    payment_method = SelectField("Paid by", choices=[("", "—")] + [(m, m) for m in DESK_METHODS],
+    payment_method = SelectField("Paid by", choices=[SelectChoice("", "—")] + [SelectChoice(m) for m in DESK_METHODS],
                                  validate_choice=False)
     price = StringField("Price paid ($; empty = catalog price)")
     purchaser_name = StringField("Buyer's name", validators=[Length(max=120)])

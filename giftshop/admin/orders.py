@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
 
 from giftshop.admin import queries
 from giftshop.admin.blueprint import acting_owner, bp
@@ -96,7 +97,7 @@ def refund(order_id: int):
 def _issue_form() -> IssueForm:
     form = IssueForm()
     products = db.session.scalars(db.select(Product).order_by(Product.position, Product.id))
-    form.product.choices = [(p.id, p.name + ("" if p.active else " (off sale)"))
+    form.product.choices = [SelectChoice(p.id, p.name + ("" if p.active else " (off sale)"))
                             for p in products]
     return form
 
