@@ -2,26 +2,26 @@
 sequences through the real services and checks the ledger's promises after every step."""
 import uuid
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test)
 from sqlalchemy import func, select
 
 from giftshop.desk import ledger as desk
 from giftshop.desk.staff import create_staff
 from giftshop.errors import DomainError
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry, Voucher
+from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.vouchers.ledger import record_entry
 from giftshop.vouchers.service import issue_voucher
 
 
 def make_machine(owner_id: int):
     class LedgerMachine(RuleBasedStateMachine):
-        def __init__(self):
-            super().__init__()
-            self.kind = "money" if uuid.uuid4().int % 2 else "sessions"
+        @initialize(kind=st.sampled_from(["money", "sessions"]))
+        def issue(self, kind):
+            self.kind = kind
             self.initial = 10_000 if self.kind == "money" else 6
             voucher = issue_voucher(kind=self.kind, initial=self.initial,
                                     value_cents=10_000, service="60-min massage")
@@ -34,7 +34,7 @@ def make_machine(owner_id: int):
 
         @property
         def owner(self):
-            return db.session.get(desk.Staff, owner_id)
+            return db.session.get(Staff, owner_id)
 
         def _try(self, fn):
             try:
@@ -112,6 +112,7 @@ def make_machine(owner_id: int):
             db.session.commit()
 
         @invariant()
+        @precondition(lambda self: hasattr(self, "voucher_id"))
         def remaining_is_issued_plus_deltas_and_never_negative(self):
             db.session.expire_all()
             voucher = db.session.get(Voucher, self.voucher_id)
