@@ -14,7 +14,7 @@ from giftshop.desk.forms import parse_dollars
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Product
-from giftshop.web import today_local
+from giftshop.web import money, today_local
 
 
 def _date_arg(name: str) -> date | None:
@@ -89,8 +89,8 @@ def refund(order_id: int):
     except (PaymentProviderError, DomainError) as exc:
         db.session.rollback()
         return _order_page(order_id, form, error=exc.message, status=exc.status)
-    flash(f"Refunded {made.amount_cents / 100:,.2f} dollars through Stripe "
-          f"({made.stripe_refund_id}).", "info")
+    flash(f"Refunded {money(made.amount_cents)} through Stripe ({made.stripe_refund_id}).",
+          "info")
     return redirect(url_for("admin.order", order_id=order.id), code=303)
 
 
