@@ -67,3 +67,18 @@ def test_out_of_bounds_amount_is_shown_inline_and_nothing_is_written(app, client
 def test_order_form_without_csrf_token_is_refused(client):
     response = client.post("/p/pain-management-60/buy", data={"purchaser_name": "x"})
     assert response.status_code == 400
+
+
+def test_every_problem_on_the_form_is_shown_at_once(app, client):
+    response = buy(client, "gift-certificate", amount="abc", purchaser_name="",
+                   recipient_email="not-an-email")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Not a valid integer value." in page
+    assert "This field is required." in page  # your name
+    assert "Enter a valid email address." in page  # recipient
+    response = buy(client, "gift-certificate", amount="7", purchaser_name="")
+    page = response.get_data(as_text=True)
+    assert "Choose an amount from $25 to $1,000." in page and "This field is required." in page
+    with app.app_context():
+        assert db.session.scalars(select(Order)).all() == []

@@ -1,7 +1,7 @@
 """The product page's order form (Flask-WTF: CSRF, coercion); the rules live in validation."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import Optional
 
 from giftshop.web import today_local
 
@@ -18,11 +18,12 @@ _FIELD_FOR = {
 
 
 class OrderForm(FlaskForm):
+    # Only type coercion here: required-ness and bounds are checked by
+    # checkout.validation, the same rules the API follows.
     amount = IntegerField("Amount (US dollars)", validators=[Optional()])
-    quantity = IntegerField("Quantity", default=1,
-                            validators=[InputRequired(), NumberRange(1, 10)])
-    purchaser_name = StringField("Your name", validators=[InputRequired()])
-    purchaser_email = EmailField("Your email", validators=[InputRequired()])
+    quantity = IntegerField("Quantity", default=1, validators=[Optional()])
+    purchaser_name = StringField("Your name")
+    purchaser_email = EmailField("Your email")
     for_myself = BooleanField("This is for me")
     recipient_name = StringField("Recipient's name")
     recipient_email = EmailField("Recipient's email")
@@ -37,18 +38,16 @@ class OrderForm(FlaskForm):
             if product.is_money:
                 self.amount.data = 100 if product.min_cents <= 10_000 <= product.max_cents \
                     else product.min_cents // 100
-        if product.is_money:
-            self.amount.validators = [InputRequired("Choose an amount.")]
 
     def to_order_request(self, product) -> dict:
         item = {
             "product": product.slug,
-            "quantity": self.quantity.data,
+            "quantity": 1 if self.quantity.data is None else self.quantity.data,
             "message": self.message.data or "",
             "deliver_on": self.deliver_on.data,
         }
         if product.is_money:
-            item["amount_cents"] = self.amount.data * 100
+            item["amount_cents"] = None if self.amount.data is None else self.amount.data * 100
         if not self.for_myself.data:
             item["recipient"] = {"name": self.recipient_name.data,
                                  "email": self.recipient_email.data}
@@ -62,6 +61,5 @@ class OrderForm(FlaskForm):
             field = getattr(self, _FIELD_FOR.get(key, ""), None)
             if field is None:
                 self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message] if isinstance(field.errors, list) \
-                    else [message]
+            elif not field.errors:  # a coercion error already says what is wrong
+                field.errors = [message]

@@ -5,6 +5,7 @@ from giftshop.catalog.forms import OrderForm
 from giftshop.catalog.service import product_by_slug
 from giftshop.checkout import service, stripe_gateway, webhooks
 from giftshop.checkout.fulfilment import fulfil_order
+from giftshop.checkout.validation import validate_order
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import csrf
 from giftshop.vouchers import delivery
@@ -19,13 +20,16 @@ bp = Blueprint("checkout", __name__)
 def buy(slug: str):
     product = product_by_slug(slug)
     form = OrderForm(product)
-    if form.validate_on_submit():
-        try:
+    # The form only coerces types; the order rules are the service's (shared with the
+    # API). They run even when coercion failed, so every problem is shown at once.
+    coerced = form.validate_on_submit()
+    try:
+        if coerced:
             order = service.place_order(form.to_order_request(product), today=today_local())
-        except ValidationFailed as exc:
-            form.apply_errors(exc.errors)
-        else:
             return redirect(service.start_checkout(order), code=303)
+        validate_order(form.to_order_request(product), today_local())
+    except ValidationFailed as exc:
+        form.apply_errors(exc.errors)
     return render_template("catalog/product.html", product=product, form=form), 422
 
 
