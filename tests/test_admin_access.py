@@ -56,3 +56,10 @@ def test_the_owner_sees_every_page(app, url):
     response = client.get(url)
     assert response.status_code == 200, url
     assert "Back office" in response.get_data(as_text=True)
+
+
+def test_nul_characters_in_owner_input_are_refused_not_a_500(app):
+    client = owner_client(app)
+    for url in ("/admin/orders?q=a%00b", "/admin/audit?target=voucher%00",
+                "/admin/vouchers?q=%00"):
+        assert 400 <= client.get(url).status_code < 500, url
