@@ -1,11 +1,9 @@
-"""Owner reports checked against a hand-computed fixture, the CLI, and a 100k-voucher benchmark."""
+"""Owner reports checked against a hand-computed fixture, and the CLI (speed is in bench/)."""
 import csv
 import io
-import time
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import text
 
 from giftshop import reports
 from giftshop.extensions import db
@@ -63,7 +61,7 @@ def ledger_fixture(app):
         c = sold("C", 50_000, utc(2026, 2, 10, 20), "sessions", 6, 50_000)
         v4 = voucher(c, "sessions", 6, 50_000)
         v5 = voucher(None, "money", 2_500, 0, promotional=True, expires_on=date(2027, 1, 1))
-        v6 = voucher(None, "sessions", 1, 0)
+        voucher(None, "sessions", 1, 0)  # complimentary: no liability at $0 paid
         d = sold("D", 10_000, utc(2026, 3, 20, 17), "money", 10_000, 10_000)
         v7 = voucher(d, "money", 10_000, 10_000)
 
@@ -138,43 +136,3 @@ def test_report_liability_cli_prints_the_same_figures(runner, ledger_fixture):
     rows = list(csv.DictReader(io.StringIO(as_csv.output)))
     assert [(r["category"], r["liability_cents"]) for r in rows] == [
         ("money", "4000"), ("sessions", "71666"), ("total", "75666")]
-
-
-def _bulk_fill(vouchers: int, entries_per_voucher: int) -> None:
-    """100k vouchers and 1M ledger entries written by the database itself, in seconds."""
-    postgres = db.engine.dialect.name == "postgresql"
-    series = ("SELECT g AS n FROM generate_series(1, :n) AS g" if postgres else
-              "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :n) "
-              "SELECT n FROM s")
-    now = "now()" if postgres else "'2026-06-01 12:00:00.000000'"
-    db.session.execute(text(
-        "INSERT INTO voucher (code, kind, initial, remaining, value_cents, service, title, "
-        "status, frozen, purchaser_name, message, promotional, issue_note, created_at) "
-        "SELECT 'B' || n, CASE WHEN n % 3 = 0 THEN 'sessions' ELSE 'money' END, "
-        "CASE WHEN n % 3 = 0 THEN 4 ELSE 10000 END, "
-        "CASE WHEN n % 3 = 0 THEN n % 5 ELSE (n * 7) % 10001 END, "
-        "CASE WHEN n % 3 = 0 THEN 40000 ELSE 10000 END, NULL, 'bench', "
-        "CASE WHEN n % 17 = 0 THEN 'voided' ELSE 'active' END, "
-        f"n % 101 = 0, '', '', false, '', {now} FROM ({series}) AS s"), {"n": vouchers})
-    db.session.execute(text(
-        "INSERT INTO ledger_entry (voucher_id, kind, delta, balance_after, note, created_at) "
-        "SELECT 1 + (n % :v), 'redeem', -1, 0, '', " + now + f" FROM ({series}) AS s"),
-        {"n": vouchers * entries_per_voucher, "v": vouchers})
-    db.session.commit()
-    if postgres:
-        db.session.execute(text("ANALYZE voucher"))
-        db.session.commit()
-
-
-def test_liability_over_100k_vouchers_and_1m_entries_takes_under_a_second(app):
-    with app.app_context():
-        _bulk_fill(100_000, 10)
-        expected = db.session.execute(text(
-            "SELECT SUM(CASE WHEN kind = 'money' THEN remaining "
-            "ELSE remaining * value_cents / initial END) FROM voucher "
-            "WHERE status = 'active' AND remaining > 0")).scalar_one()
-        started = time.perf_counter()
-        figures = reports.liability()
-        elapsed = time.perf_counter() - started
-    assert figures.total_cents == expected
-    assert elapsed < 1.0, f"liability took {elapsed:.3f}s"
