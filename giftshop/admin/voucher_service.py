@@ -6,16 +6,12 @@ old address are cancelled and the voucher is emailed to the new one at once (or 
 its delivery date when that is still ahead). Each change locks the voucher, is
 audited with the owner as actor, and commits.
 """
-from sqlalchemy import update
-
 from giftshop.audit import record_audit
-from giftshop.errors import Conflict, NotFound, ValidationFailed
+from giftshop.errors import Conflict, NotFound
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
-from giftshop.vouchers.delivery import EMAIL_RE, queue_delivery
+from giftshop.vouchers.delivery import queue_delivery, readdress_voucher
 from giftshop.vouchers.ledger import lock_voucher
-
-_VOUCHER_EMAILS = ("delivery", "resend")
 
 
 def get_voucher(voucher_id: int) -> Voucher:
@@ -26,29 +22,10 @@ def get_voucher(voucher_id: int) -> Voucher:
 
 
 def change_recipient_email(voucher_id: int, new_email: str, *, staff) -> Voucher:
-    """Point the voucher's email at `new_email` and (re)send it there. Commits.
-
-    422 for a bad address (nothing written); no-op when unchanged.
-    """
-    email = (new_email or "").strip()
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationFailed({"recipient_email": "Enter a valid email address."})
-    voucher = lock_voucher(get_voucher(voucher_id).id)
-    before = voucher.recipient_email
-    if email == before:
-        db.session.rollback()
-        return voucher
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.voucher_id == voucher.id, OutboxMessage.status == "pending",
-               OutboxMessage.kind.in_(_VOUCHER_EMAILS))
-        .values(status="cancelled", last_error="recipient email changed by the owner"))
-    voucher.recipient_email = email
-    queue_delivery(voucher, kind="delivery" if voucher.delivered_at is None else "resend")
-    record_audit("voucher.recipient_email_changed", voucher, staff=staff,
-                 before={"recipient_email": before}, after={"recipient_email": email})
-    db.session.commit()
-    return voucher
+    """The owner points the voucher's email at `new_email` and (re)sends it there, also
+    after delivery. Commits; see `vouchers.delivery.readdress_voucher`."""
+    return readdress_voucher(get_voucher(voucher_id).id, new_email, staff=staff,
+                             action="voucher.recipient_email_changed", after_delivery=True)
 
 
 def resend_email(voucher_id: int, *, staff) -> OutboxMessage:

@@ -147,18 +147,32 @@ def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None
 
 def correct_recipient_email(order: Order, code: str, new_email: str, *,
                             now: datetime | None = None) -> Voucher:
-    """Change where a not-yet-delivered voucher is emailed, and reschedule its email. Commits.
+    """The buyer changes where a not-yet-delivered voucher is emailed. Commits.
 
-    Locks the voucher row; cancels its pending emails and queues a new delivery at
-    the original date (at once if that is past). Refused once the voucher has been
-    delivered (409 `already_delivered`). A bad address is a 422 with nothing written.
-    Audited with the old and new address.
+    Refused once the voucher has been delivered (409 `already_delivered`); otherwise
+    as `readdress_voucher`.
+    """
+    return readdress_voucher(order_voucher(order, code).id, new_email, now=now,
+                             action="voucher.recipient_email_corrected",
+                             actor=f"buyer:{order.purchaser_email}")
+
+
+def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=None,
+                      actor: str | None = None, after_delivery: bool = False,
+                      now: datetime | None = None) -> Voucher:
+    """Point the voucher's email at `new_email` and reschedule it. Commits.
+
+    Locks the voucher row; cancels its pending emails and queues a new delivery at the
+    original date (at once if that is past), or a resend when it was already delivered
+    and `after_delivery` allows that (the owner's case; the buyer gets 409
+    `already_delivered`). A bad address is a 422 with nothing written; the same address
+    is a no-op. Audited as `action` with the old and new address.
     """
     email = (new_email or "").strip()
     if len(email) > 254 or not EMAIL_RE.match(email):
         raise ValidationFailed({"recipient_email": "Enter a valid email address."})
-    voucher = lock_voucher(order_voucher(order, code).id)
-    if voucher.delivered_at is not None:
+    voucher = lock_voucher(voucher_id)
+    if voucher.delivered_at is not None and not after_delivery:
         db.session.rollback()
         raise Conflict("This voucher was already delivered; use “Resend” instead.",
                        code="already_delivered")
@@ -170,12 +184,11 @@ def correct_recipient_email(order: Order, code: str, new_email: str, *,
         update(OutboxMessage)
         .where(OutboxMessage.voucher_id == voucher.id, OutboxMessage.status == "pending",
                OutboxMessage.kind.in_(_VOUCHER_EMAILS))
-        .values(status="cancelled", last_error="recipient email corrected")
+        .values(status="cancelled", last_error="recipient email changed")
     )
     voucher.recipient_email = email
-    queue_delivery(voucher, now=now)
-    record_audit("voucher.recipient_email_corrected", voucher,
-                 actor=f"buyer:{order.purchaser_email}",
+    queue_delivery(voucher, now=now, kind="delivery" if voucher.delivered_at is None else "resend")
+    record_audit(action, voucher, staff=staff, actor=actor,
                  before={"recipient_email": before}, after={"recipient_email": email})
     db.session.commit()
     return voucher
