@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from giftshop.audit import record_audit
-from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
+from giftshop.errors import Conflict, DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
-from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import find_idempotent, lock_voucher, record_entry
+# The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
+from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
 
 #: Staff may undo their redemptions for this long; the owner any time.
 STAFF_REVERSAL_WINDOW = timedelta(hours=24)
@@ -44,17 +45,6 @@ class Outcome:
     entry: LedgerEntry
     voucher: Voucher
     created: bool
-
-
-def voucher_by_code(code: str) -> Voucher:
-    """The voucher for a typed, printed or scanned code (raises UnknownCode). Read-only."""
-    normalized = normalize_code(code or "")
-    voucher = None
-    if normalized:
-        voucher = db.session.scalar(select(Voucher).where(Voucher.code == normalized))
-    if voucher is None:
-        raise UnknownCode("No voucher has that code. Check it and try again.")
-    return voucher
 
 
 def entry_by_id(entry_id) -> LedgerEntry | None:
