@@ -19,11 +19,12 @@ db = SQLAlchemy()
 COUNTER_ROWS = 100
 
 
-def create_app() -> Flask:
+def create_app(database_url: str | None = None, page_template: str | None = None) -> Flask:
+    """Arguments for in-process use; gunicorn's `create_app()` reads the environment."""
     app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url or os.environ["DATABASE_URL"]
     db.init_app(app)
-    template = os.environ.get("BENCH_PAGE_TEMPLATE")
+    template = page_template or os.environ.get("BENCH_PAGE_TEMPLATE")
     if template:
         app.jinja_loader = FileSystemLoader(os.path.dirname(template))
     page_name = os.path.basename(template) if template else None

@@ -78,7 +78,8 @@ def baseline_rows(contexts) -> list[str]:
     return lines
 
 
-def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes) -> tuple[str, bool]:
+def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes,
+           statements) -> tuple[str, bool]:
     """The Markdown report, and whether every correctness check passed."""
     targets, verdicts = target_rows(contexts)
     checks = [c for ctx in contexts for c in ctx.checks]
@@ -117,6 +118,15 @@ def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes) 
         "## Baselines (bare Flask + Flask-SQLAlchemy)",
         "",
         *baseline_rows(contexts),
+        "",
+        "## SQL statements per request",
+        "",
+        "Counted in-process (Flask test client, SQLAlchemy `before_cursor_execute`) after "
+        "one warm-up call; each transaction's BEGIN/COMMIT and the shop's connection "
+        "pre-ping (`pool_pre_ping`) are round trips on top. The webhook also re-reads the "
+        "Checkout Session from Stripe over HTTP.",
+        "",
+        statements,
         "",
         "## Data set",
         "",

@@ -18,6 +18,7 @@ from bench import dataset, liability, scenarios
 from bench.harness import (BENCH_DIR, ROOT, VENV_BIN, WORKER_CONFIGS, Server, http_get,
                            machine_info, scratch_database)
 from bench.report import render
+from bench.statements import count_statements
 
 N_VOUCHERS = int(os.environ.get("BENCH_VOUCHERS", "100000"))
 N_ENTRIES = int(os.environ.get("BENCH_ENTRIES", "1000000"))
@@ -100,7 +101,7 @@ def run_pdf_bench() -> str:
     return out if out.lstrip().startswith(("|", "#")) else f"```\n{out}\n```"
 
 
-def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, str, str]:
+def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, str, str, str]:
     t0 = time.monotonic()
     codes = dataset.load_lookup_data(db_url, N_VOUCHERS, N_ENTRIES)
     big = dataset.load_big_vouchers(db_url, N_REDEEM_VOUCHERS)
@@ -147,7 +148,9 @@ def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, st
             if base is not None:
                 base.stop()
             shop.stop()
-    return contexts, report, load
+    statements = count_statements(db_url=db_url, stub=stub, token=token,
+                                  lookup_code=codes[0], redeem_code=big[0], template=template)
+    return contexts, report, load, statements
 
 
 def main() -> int:
@@ -163,7 +166,7 @@ def main() -> int:
     try:
         with scratch_database() as db_url:
             prepare_schema(db_url)
-            contexts, report, load = measure(db_url, workdir, stub, notes)
+            contexts, report, load, statements = measure(db_url, workdir, stub, notes)
     except BaseException:
         print(f"Benchmark aborted; server logs are kept in {workdir}", file=sys.stderr)
         raise
@@ -171,7 +174,8 @@ def main() -> int:
         stub.stop()
     pdf = run_pdf_bench()
     text, ok = render(machine=machine, started=started, elapsed=time.monotonic() - t0,
-                      contexts=contexts, liability=report, load=load, pdf=pdf, notes=notes)
+                      contexts=contexts, liability=report, load=load, pdf=pdf, notes=notes,
+                      statements=statements)
     print(text)
     with open(os.path.join(BENCH_DIR, "RESULTS.md"), "w", encoding="utf-8") as fh:
         fh.write(text)
