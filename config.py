@@ -26,7 +26,10 @@ class Config:
             "DATABASE_URL",
             "sqlite:///" + os.path.join(BASE_DIR, "instance", "giftshop.sqlite3"),
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pool_pre_ping: it costs a round trip per request. A connection found dead
+        # fails that one request with a 503 (nothing half-written) and SQLAlchemy then
+        # replaces the whole pool; recycling bounds how stale an idle connection gets.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
         self.SHOP_BASE_URL = env("SHOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
         self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")

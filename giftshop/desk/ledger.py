@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from giftshop.audit import record_audit
-from giftshop.errors import Conflict, DomainError, NotFound, ValidationFailed
+from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
+from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import find_idempotent, lock_voucher, record_entry
 # The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
 from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
@@ -114,14 +115,16 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
     before = {"remaining": voucher.remaining, "status": voucher.status}
     voucher_id = voucher.id
     try:
+        # Every caller holds the row lock and has answered a repeated key (`_replay`).
         entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
-                             note=note, idempotency_key=key, reverses_id=reverses_id)
+                             note=note, idempotency_key=key, reverses_id=reverses_id,
+                             lock=False)
         if kind == "void":
             entry.voucher.status = "voided"
         record_audit(f"voucher.{action}", entry.voucher, staff=staff, before=before,
                      after={"remaining": entry.voucher.remaining, "status": entry.voucher.status,
                             "entry_id": entry.id, "delta": delta})
-        db.session.commit()
+        _commit_keeping_values()
     except IntegrityError:
         db.session.rollback()
         if key and (existing := find_idempotent(voucher_id, key)) is not None:
@@ -130,6 +133,26 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
             raise Conflict("That entry has already been reversed.", code="already_reversed")
         raise
     return Outcome(entry, entry.voucher, created=True)
+
+
+def _commit_keeping_values() -> None:
+    """Commit without expiring what this transaction loaded: the entry and the voucher
+    were written under the row lock, so their values are the committed ones, and the
+    caller's answer needs no further round trips to read them back."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def _known_code(text: str) -> str:
+    """The normalized code, or UnknownCode for text that cannot be one."""
+    code = normalize_code(text or "")
+    if code is None:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    return code
 
 
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
@@ -142,7 +165,7 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
     Audits and commits.
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    voucher = voucher_by_code(code)
+    voucher = lock_voucher(code=_known_code(code))
     if voucher.is_money:
         if sessions is not None:
             raise ValidationFailed({"sessions": "This is a money voucher: redeem an amount."})
@@ -151,7 +174,6 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
         if amount_cents is not None:
             raise ValidationFailed({"amount_cents": "This is a sessions package: redeem sessions."})
         quantity = _positive_int(sessions, "sessions", "The number of sessions")
-    voucher = lock_voucher(voucher.id)
     if (replayed := _replay(voucher.id, key, "redeem", -quantity)) is not None:
         return replayed
     return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key)
@@ -202,7 +224,7 @@ def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = No
     """Pay out a money balance under $5 after at least one use: a `cashout` entry of
     -remaining (not_cashable otherwise). Locks; idempotent per key; audits; commits."""
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    voucher = lock_voucher(voucher_by_code(code).id)
+    voucher = lock_voucher(code=_known_code(code))
     if (replayed := _replay(voucher.id, key, "cashout", None)) is not None:
         return replayed
     # A closed or frozen voucher gets record_entry's own refusal (voided, refunded,
@@ -224,7 +246,7 @@ def void_voucher(code: str, *, staff: Staff, reason: str,
     key, reason = _clean_key(idempotency_key), _clean_note(reason)
     if not reason:
         raise ValidationFailed({"reason": "Say why the voucher is being voided."})
-    voucher = lock_voucher(voucher_by_code(code).id)
+    voucher = lock_voucher(code=_known_code(code))
     if (replayed := _replay(voucher.id, key, "void", None)) is not None:
         return replayed
     return _write(voucher, "void", -voucher.remaining, staff=staff, action="void",

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,7 +131,8 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
     """
     if not token:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.staff))
+                            .where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None or not row.staff.active:
         return None
     now = now or utcnow()

@@ -18,22 +18,22 @@ _ALLOWED_WHEN_CLOSED = {"adjust"}
 _BLOCKED_WHEN_FROZEN = {"redeem", "cashout"}
 
 
-def lock_voucher(voucher_id: int) -> Voucher:
-    """Lock and return the voucher with fresh column values (raises UnknownCode)."""
+def lock_voucher(voucher_id: int | None = None, *, code: str | None = None) -> Voucher:
+    """Lock and return the voucher (by id, or by its normalized code) with fresh column
+    values, in one statement; raises UnknownCode when there is none."""
+    match = Voucher.id == voucher_id if code is None else Voucher.code == code
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks; a no-op write takes the database write lock now,
         # so the read below cannot be stale when we write.
-        db.session.execute(
-            update(Voucher).where(Voucher.id == voucher_id).values(remaining=Voucher.remaining)
-        )
+        db.session.execute(update(Voucher).where(match).values(remaining=Voucher.remaining))
     voucher = db.session.execute(
         select(Voucher)
-        .where(Voucher.id == voucher_id)
+        .where(match)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if voucher is None:
-        raise UnknownCode("No voucher has that code.")
+        raise UnknownCode("No voucher has that code. Check it and try again.")
     return voucher
 
 
@@ -62,12 +62,13 @@ def record_entry(
     Guarantees: the balance never goes below zero nor above the initial value, a
     voided or refunded voucher takes no entry but `adjust`, a frozen one takes no
     redemption, and a repeated `idempotency_key` returns the first entry unchanged.
-    `lock=False` is only for a voucher created in the current transaction.
-    Does not commit.
+    `lock=False` is for a caller that already holds the row lock (`lock_voucher`) and
+    has itself answered a repeated key, or for a voucher created in this transaction;
+    then neither the lock nor the key is looked up again. Does not commit.
     """
     if lock:
         voucher = lock_voucher(voucher.id)
-    if idempotency_key:
+    if idempotency_key and lock:
         existing = find_idempotent(voucher.id, idempotency_key)
         if existing is not None:
             return existing
