@@ -21,13 +21,16 @@ class BadSignature(DomainError):
 
 
 def _client() -> stripe.StripeClient:
+    """One client per app and settings, so HTTP keep-alive connections to Stripe are
+    reused (the SDK keeps a session per thread) instead of a TLS handshake per call."""
     cfg = current_app.config
-    base = cfg.get("STRIPE_API_BASE")
-    return stripe.StripeClient(
-        cfg["STRIPE_SECRET_KEY"],
-        base_addresses={"api": base} if base else None,
-        max_network_retries=2,
-    )
+    key = (cfg["STRIPE_SECRET_KEY"], cfg.get("STRIPE_API_BASE") or "")
+    clients = current_app.extensions.setdefault("stripe_clients", {})
+    if key not in clients:
+        clients[key] = stripe.StripeClient(
+            key[0], base_addresses={"api": key[1]} if key[1] else None,
+            max_network_retries=2)
+    return clients[key]
 
 
 def _plain(obj) -> dict:

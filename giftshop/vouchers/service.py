@@ -55,7 +55,8 @@ def issue_voucher(
         issued_by_id=staff_id, issue_note=note,
     )
     db.session.add(voucher)
-    db.session.flush()
+    # Not flushed before the entry: voucher and entry are inserted together, the
+    # voucher already holding its issued value (no UPDATE afterwards).
     record_entry(voucher, "issue", initial, staff_id=staff_id, note=note, lock=False)
     return voucher
 
