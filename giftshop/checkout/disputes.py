@@ -15,7 +15,7 @@ from giftshop.audit import record_audit
 from giftshop.checkout.fulfilment import lock_order
 # A module import: refunds may still be initializing when webhooks imports us.
 from giftshop.checkout import refunds
-from giftshop.checkout.webhooks import handles
+from giftshop.checkout.events import handles
 from giftshop.extensions import db
 from giftshop.models import Order
 from giftshop.vouchers.ledger import lock_voucher

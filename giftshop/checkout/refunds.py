@@ -32,7 +32,7 @@ from sqlalchemy import select
 from giftshop.audit import record_audit
 from giftshop.checkout import stripe_gateway
 from giftshop.checkout.fulfilment import lock_order
-from giftshop.checkout.webhooks import handles
+from giftshop.checkout.events import handles
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher

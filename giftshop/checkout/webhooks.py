@@ -5,26 +5,18 @@ acknowledged. A replayed event id is acknowledged without work. A transient
 failure raises, so the view answers 5xx and Stripe retries.
 """
 import logging
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from giftshop.checkout import stripe_gateway
+# `disputes` and `refunds` are imported for their @handles registrations.
+from giftshop.checkout import disputes, refunds, stripe_gateway  # noqa: F401
+from giftshop.checkout.events import HANDLERS, handles
 from giftshop.checkout.fulfilment import fulfil_order, mark_unpaid
 from giftshop.extensions import db
 from giftshop.models import Order, StripeEvent, utcnow
 
 log = logging.getLogger(__name__)
-HANDLERS: dict[str, Callable[[dict], None]] = {}
-
-
-def handles(*event_types: str):
-    def register(fn):
-        for event_type in event_types:
-            HANDLERS[event_type] = fn
-        return fn
-    return register
 
 
 def process_event(payload: bytes, signature: str | None) -> str:
@@ -88,6 +80,3 @@ def session_expired(session: dict) -> None:
     if order is not None:
         mark_unpaid(order.id, "expired")
 
-
-# Refund and dispute handlers register themselves with @handles when imported.
-from giftshop.checkout import disputes, refunds  # noqa: E402,F401
