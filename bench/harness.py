@@ -45,11 +45,15 @@ def machine_info() -> dict:
                 break
     with psycopg.connect(libpq_url(PG_ADMIN_URL)) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
+        pg_settings = ", ".join(
+            f"{name} {conn.execute(f'SHOW {name}').fetchone()[0]}"
+            for name in ("fsync", "synchronous_commit", "shared_buffers"))
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, timeout=10)
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "postgresql": pg,
+        "pg_settings": pg_settings,
         "python": platform.python_version(),
         "wrk": ((wrk.stdout or wrk.stderr or "?").splitlines() or ["?"])[0].split(" Copyright")[0],
         "kernel": platform.release(),

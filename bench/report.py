@@ -87,7 +87,8 @@ def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes,
         "# Benchmark results",
         "",
         f"Run {started} UTC by `make bench` in {elapsed:.0f} s. Machine: {machine['nproc']} CPUs "
-        f"({machine['cpu']}), PostgreSQL {machine['postgresql']}, Python {machine['python']}, "
+        f"({machine['cpu']}), PostgreSQL {machine['postgresql']} ({machine['pg_settings']}), "
+        f"Python {machine['python']}, "
         f"{machine['wrk']}, Linux {machine['kernel']}. Load generator, gunicorn and PostgreSQL "
         "share the machine.",
         "",
