@@ -123,9 +123,9 @@ def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes,
         "## SQL statements per request",
         "",
         "Counted in-process (Flask test client, SQLAlchemy `before_cursor_execute`) after "
-        "one warm-up call; each transaction's BEGIN/COMMIT and the shop's connection "
-        "pre-ping (`pool_pre_ping`) are round trips on top. The webhook also re-reads the "
-        "Checkout Session from Stripe over HTTP.",
+        "one warm-up call; each transaction's BEGIN/COMMIT (and a connection pre-ping, if "
+        "the engine options ask for one) are round trips on top. The webhook also re-reads "
+        "the Checkout Session from Stripe over HTTP.",
         "",
         statements,
         "",

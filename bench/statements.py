@@ -2,8 +2,8 @@
 
 The shop and the baseline app are called through Flask's test client on the bench
 database (after one warm-up call each), and every statement SQLAlchemy sends is
-counted with a `before_cursor_execute` listener. The connection pool's pre-ping
-(the shop's `pool_pre_ping`) and the BEGIN/COMMIT of each transaction come on top.
+counted with a `before_cursor_execute` listener. The BEGIN/COMMIT of each transaction
+(and a pool pre-ping, when the engine options ask for one) come on top.
 """
 import json
 import secrets
