@@ -10,25 +10,13 @@ from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Refund,
 from giftshop.vouchers.codes import format_code
 from giftshop.web import today_local
 from tests.support.auth import owner_client
-from tests.support.localstripe_server import LocalStripe, paid_order, stripe_config
+from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
 from tests.support.web import post_form
 
 CERT_100 = {"product": "gift-certificate", "amount_cents": 10_000}
 
 # localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
-
-
-@pytest.fixture(scope="module")
-def localstripe():
-    server = LocalStripe().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def app_config(localstripe):
-    return stripe_config(localstripe)
 
 
 def count(model) -> int:

@@ -1,6 +1,4 @@
 """Refunds and disputes through Stripe (localstripe over real HTTP) and signed webhooks."""
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +9,8 @@ from giftshop.errors import Conflict, DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, Product, Refund, Voucher
 from giftshop.vouchers.ledger import record_entry
-from tests.support.localstripe_server import LocalStripe, paid_order, stripe_config
+from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
+from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event
 
 CERT_50 = {"product": "gift-certificate", "amount_cents": 5000, "quantity": 2}
@@ -19,18 +18,6 @@ FOUR_PACK = {"product": "pain-management-4-pack"}
 
 # localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
-
-
-@pytest.fixture(scope="module")
-def localstripe():
-    server = LocalStripe().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def app_config(localstripe):
-    return stripe_config(localstripe)
 
 
 def vouchers_of(order_id):
@@ -284,17 +271,6 @@ def test_the_same_refund_submission_twice_refunds_once(app, localstripe):
         assert len(localstripe.refunds_for(order.payment_intent_id)) == 1
 
 
-def _concurrently(app, n, fn):
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        barrier.wait()
-        return fn(app.test_client(), i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 @pytest.mark.postgresql_only
 def test_one_dashboard_refund_announced_by_10_concurrent_events_is_counted_once(
         app, localstripe):
@@ -306,7 +282,7 @@ def test_one_dashboard_refund_announced_by_10_concurrent_events_is_counted_once(
               "refunds": {"data": [dashboard]}}
     payloads = [event("refund.created" if i % 2 else "charge.refunded",
                       dashboard if i % 2 else charge) for i in range(10)]
-    results = _concurrently(app, 10, lambda c, i: deliver(c, payloads[i]).status_code)
+    results = run_concurrently(app, 10, lambda c, i: deliver(c, payloads[i]).status_code)
     assert results == [200] * 10
     with app.app_context():
         order = db.session.get(Order, order_id)
@@ -335,7 +311,7 @@ def test_webhook_racing_a_refund_made_here_does_not_count_it_twice(app, localstr
                 return deliver(client, event("refund.created", listed[0])).status_code
         raise AssertionError("the refund never appeared at Stripe")
 
-    assert _concurrently(app, 2, race) == [10_000, 200]
+    assert run_concurrently(app, 2, race) == [10_000, 200]
     with app.app_context():
         order = db.session.get(Order, order_id)
         assert (order.status, order.refunded_cents) == ("refunded", 10_000)

@@ -1,14 +1,12 @@
 """Stripe Checkout: the SDK talks real HTTP to a local stub; webhooks are signed like Stripe's."""
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import func, select
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, StripeEvent, Voucher
+from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event, signed
 from tests.support.stripe_stub import StripeStub
 
@@ -223,23 +221,12 @@ def test_cancel_returns_to_the_product_page(app, client, stripe_stub):
     assert response.status_code == 302 and response.headers["Location"].endswith("/p/pain-management-90")
 
 
-def _concurrently(app, n, fn):
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        barrier.wait()
-        return fn(app.test_client(), i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 @pytest.mark.postgresql_only
 def test_same_event_delivered_20_times_concurrently_issues_one_set(app, client, stripe_stub):
     order, session = pay(app, stripe_stub, client,
                          [{"product": "gift-certificate", "quantity": 2, "amount_cents": 10_000}])
     payload = event("checkout.session.completed", session)
-    results = _concurrently(app, 20, lambda c, i: deliver(c, payload).status_code)
+    results = run_concurrently(app, 20, lambda c, i: deliver(c, payload).status_code)
     assert results == [200] * 20
     with app.app_context():
         assert count(Voucher) == 2 and count(LedgerEntry) == 2 and count(StripeEvent) == 1
@@ -255,7 +242,7 @@ def test_event_and_success_redirect_racing_issue_one_set(app, client, stripe_stu
             return deliver(c, payload).status_code
         return c.get(f"/checkout/success?session_id={session['id']}").status_code
 
-    assert sorted(set(_concurrently(app, 10, hit))) == [200, 303]
+    assert sorted(set(run_concurrently(app, 10, hit))) == [200, 303]
     with app.app_context():
         assert count(Voucher) == 1 and count(LedgerEntry) == 1
 

@@ -7,6 +7,7 @@ dump is switched off so parallel test runs never share state through a file.
 import asyncio
 import threading
 
+import pytest
 import stripe
 from aiohttp import web
 
@@ -109,3 +110,17 @@ def paid_order(app, server: LocalStripe, items: list[dict], purchaser: dict | No
         order_id = order.id
         db.session.remove()
     return order_id
+
+
+@pytest.fixture(scope="module")
+def localstripe():
+    """localstripe on 127.0.0.1 for the test module; stopped afterwards."""
+    server = LocalStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_config(localstripe):
+    """The app talks to localstripe (imported by a test module, this replaces conftest's)."""
+    return stripe_config(localstripe)
