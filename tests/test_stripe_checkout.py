@@ -250,3 +250,15 @@ def test_event_and_success_redirect_racing_issue_one_set(app, client, stripe_stu
 def test_success_page_for_unknown_session_is_404(client):
     assert client.get("/checkout/success?session_id=cs_nope").status_code == 404
     assert client.get("/checkout/success").status_code == 404
+
+
+def test_success_page_when_stripe_is_down_shows_the_pending_order(app, client, stripe_stub):
+    order, session = pay(app, stripe_stub, client, [{"product": "pain-management-60"}])
+    stripe_stub.fail_retrievals = 10
+    response = client.get(f"/checkout/success?session_id={session['id']}")
+    assert response.status_code == 303
+    assert "pending" in client.get(response.headers["Location"]).get_data(as_text=True)
+    stripe_stub.fail_retrievals = 0
+    assert deliver(client, event("checkout.session.completed", session)).status_code == 200
+    with app.app_context():
+        assert db.session.get(Order, order.id).status == "paid" and count(Voucher) == 1

@@ -41,7 +41,12 @@ def success():
         raise NotFound("That checkout session is unknown.")
     order = service.order_by_session_id(session_id)
     if not order.is_paid:
-        fulfil_order(order.id, stripe_gateway.retrieve_checkout_session(session_id))
+        try:
+            fulfil_order(order.id, stripe_gateway.retrieve_checkout_session(session_id))
+        except stripe_gateway.PaymentProviderError as exc:
+            # The buyer still sees the order (pending, refreshing); the webhook fulfils.
+            current_app.logger.warning("success page could not re-read %s: %s",
+                                       session_id, exc.message)
     return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
 
 
