@@ -19,11 +19,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 OWNER, PASSWORD = "owner@example.com", "correct horse battery"
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page, *, phone: bool = True) -> list[str]:
+    """axe's serious/critical findings, plus (for pages made for phones) a page wider
+    than the phone it is shown on."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    too_wide = [f"page is {width}px wide on a 390px phone"] if phone and width > 390 else []
     page.evaluate(AXE.read_text())  # through DevTools, so the page's CSP does not apply
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return too_wide + [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture
@@ -43,7 +48,7 @@ def test_public_and_staff_pages_have_no_serious_accessibility_violations(live_se
     assert AXE.exists(), "run `make dev-deps` (npm ci) first"
     public = ["/", "/p/gift-certificate", "/p/pain-management-4-pack", f"/v/{data}",
               "/balance", "/desk/login"]
-    staff = ["/desk", f"/desk/v/{data}", "/admin/"]
+    staff = ["/desk", f"/desk/v/{data}", "/admin/", "/admin/vouchers", "/admin/orders"]
     problems = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -65,6 +70,7 @@ def test_public_and_staff_pages_have_no_serious_accessibility_violations(live_se
         for path in staff:
             page.goto(live_server + path)
             assert "/desk/login" not in page.url, path
-            problems[path] = serious_violations(page)
+            # The back office is a desktop tool: its wide tables may scroll on a phone.
+            problems[path] = serious_violations(page, phone=not path.startswith("/admin"))
         browser.close()
     assert {path: found for path, found in problems.items() if found} == {}
