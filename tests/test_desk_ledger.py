@@ -302,22 +302,20 @@ def test_concurrent_reversals_of_one_redemption_undo_it_once(app, desk_staff):
 
 
 def test_a_unique_key_race_is_answered_with_the_winners_entry(desk_staff, monkeypatch):
-    """Simulates the twin that committed the same Idempotency-Key after our look-ups:
+    """Simulates the twin that committed the same Idempotency-Key after our look-up:
     the insert hits the unique constraint, and the service answers with the winner."""
-    import giftshop.vouchers.ledger as writer
-
     code = make_voucher("sessions", 6)
     winner = ledger.redeem(code, staff=desk_staff, sessions=1, idempotency_key="race").entry
-    real = writer.find_idempotent
+    real_lock = ledger.lock_voucher_with_key
     blind = {"calls": 0}
 
-    def not_yet_visible(voucher_id, key):
+    def lock_without_seeing_the_key(normalized, key):
         blind["calls"] += 1
-        return None if blind["calls"] <= 1 else real(voucher_id, key)
+        voucher, _ = real_lock(normalized, key)
+        return voucher, None  # as if the winner had not committed yet
 
-    monkeypatch.setattr(writer, "find_idempotent", not_yet_visible)
-    monkeypatch.setattr(ledger, "find_idempotent", not_yet_visible)
+    monkeypatch.setattr(ledger, "lock_voucher_with_key", lock_without_seeing_the_key)
     outcome = ledger.redeem(code, staff=desk_staff, sessions=1, idempotency_key="race")
-    assert blind["calls"] == 2  # _replay under the lock, then the IntegrityError handler
+    assert blind["calls"] == 1  # then the IntegrityError handler finds the winner
     assert outcome.entry.id == winner.id and not outcome.created
     assert ledger.voucher_by_code(code).remaining == 5 and entry_count(code) == 2

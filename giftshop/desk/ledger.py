@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from giftshop.audit import record_audit
 from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
@@ -25,7 +26,8 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
 from giftshop.vouchers.codes import normalize_code
-from giftshop.vouchers.ledger import find_idempotent, lock_voucher, record_entry
+from giftshop.vouchers.ledger import (
+    find_idempotent, lock_voucher, lock_voucher_with_key, record_entry)
 # The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
 from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
 
@@ -58,7 +60,8 @@ def entry_by_id(entry_id) -> LedgerEntry | None:
 def history(voucher: Voucher) -> list[LedgerEntry]:
     """The voucher's entries, oldest first, with their staff loaded. Read-only."""
     return list(db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.voucher_id == voucher.id).order_by(LedgerEntry.id)
+        select(LedgerEntry).options(joinedload(LedgerEntry.staff))
+        .where(LedgerEntry.voucher_id == voucher.id).order_by(LedgerEntry.id)
     ))
 
 
@@ -96,7 +99,11 @@ def _replay(voucher_id: int, key: str | None, kind: str, delta: int | None) -> O
     """
     if not key:
         return None
-    existing = find_idempotent(voucher_id, key)
+    return _replayed(find_idempotent(voucher_id, key), kind, delta)
+
+
+def _replayed(existing: LedgerEntry | None, kind: str, delta: int | None) -> Outcome | None:
+    """The answer for an entry already written with the request's key (None: none was)."""
     if existing is None:
         return None
     if existing.kind != kind or (delta is not None and existing.delta != delta):
@@ -155,6 +162,17 @@ def _known_code(text: str) -> str:
     return code
 
 
+def _quantity(voucher: Voucher, amount_cents, sessions) -> int:
+    """How much a redemption takes, in the voucher's unit (ValidationFailed otherwise)."""
+    if voucher.is_money:
+        if sessions is not None:
+            raise ValidationFailed({"sessions": "This is a money voucher: redeem an amount."})
+        return _positive_int(amount_cents, "amount_cents", "The amount in cents")
+    if amount_cents is not None:
+        raise ValidationFailed({"amount_cents": "This is a sessions package: redeem sessions."})
+    return _positive_int(sessions, "sessions", "The number of sessions")
+
+
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
            sessions: int | None = None, idempotency_key: str | None = None,
            note: str = "") -> Outcome:
@@ -165,16 +183,13 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
     Audits and commits.
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    voucher = lock_voucher(code=_known_code(code))
-    if voucher.is_money:
-        if sessions is not None:
-            raise ValidationFailed({"sessions": "This is a money voucher: redeem an amount."})
-        quantity = _positive_int(amount_cents, "amount_cents", "The amount in cents")
-    else:
-        if amount_cents is not None:
-            raise ValidationFailed({"amount_cents": "This is a sessions package: redeem sessions."})
-        quantity = _positive_int(sessions, "sessions", "The number of sessions")
-    if (replayed := _replay(voucher.id, key, "redeem", -quantity)) is not None:
+    voucher, earlier = lock_voucher_with_key(_known_code(code), key)
+    try:
+        quantity = _quantity(voucher, amount_cents, sessions)
+    except ValidationFailed:
+        db.session.rollback()  # release the row lock at once
+        raise
+    if (replayed := _replayed(earlier, "redeem", -quantity)) is not None:
         return replayed
     return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key)
 
