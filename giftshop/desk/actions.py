@@ -29,58 +29,53 @@ def _refused(voucher, exc: DomainError, **submitted):
     return voucher_screen(voucher, error=exc.message, status=exc.status, **submitted)
 
 
-@bp.post("/v/<code>/redeem")
-@staff_required
-def redeem(code: str):
+def _act(code: str, slot: str, form_class, call):
+    """What every voucher action does: find the voucher, check the confirmed form, call
+    the ledger service, then show what remains (or the refusal beside the form).
+
+    `form_class` is a form class, or a function of the voucher returning one."""
     voucher, missing = _voucher_or_404(code)
     if missing:
         return missing
-    form_cls = RedeemAmountForm if voucher.is_money else RedeemSessionsForm
-    form = form_cls(prefix=PREFIX["redeem"])
+    if not isinstance(form_class, type):
+        form_class = form_class(voucher)
+    form = form_class(prefix=PREFIX[slot])
     if not form.validate():
-        return voucher_screen(voucher, status=422, redeem=form)
-    quantity = {"amount_cents": form.cents} if voucher.is_money else {"sessions": form.sessions.data}
+        return voucher_screen(voucher, status=422, **{slot: form})
     try:
-        outcome = ledger.redeem(voucher.code, staff=current_user._get_current_object(),
-                                idempotency_key=form.idempotency_key.data, **quantity)
+        outcome = call(voucher, form, current_user._get_current_object())
     except DomainError as exc:
-        return _refused(voucher, exc, redeem=form)
+        return _refused(voucher, exc, **{slot: form})
     return _done(outcome)
+
+
+@bp.post("/v/<code>/redeem")
+@staff_required
+def redeem(code: str):
+    def call(voucher, form, staff):
+        quantity = ({"amount_cents": form.cents} if voucher.is_money
+                    else {"sessions": form.sessions.data})
+        return ledger.redeem(voucher.code, staff=staff,
+                             idempotency_key=form.idempotency_key.data, **quantity)
+
+    return _act(code, "redeem",
+                lambda voucher: RedeemAmountForm if voucher.is_money else RedeemSessionsForm,
+                call)
 
 
 @bp.post("/v/<code>/cashout")
 @staff_required
 def cash_out(code: str):
-    voucher, missing = _voucher_or_404(code)
-    if missing:
-        return missing
-    form = CashOutForm(prefix=PREFIX["cashout"])
-    if not form.validate():
-        return voucher_screen(voucher, status=422, cashout=form)
-    try:
-        outcome = ledger.cash_out(voucher.code, staff=current_user._get_current_object(),
-                                  idempotency_key=form.idempotency_key.data)
-    except DomainError as exc:
-        return _refused(voucher, exc, cashout=form)
-    return _done(outcome)
+    return _act(code, "cashout", CashOutForm, lambda voucher, form, staff: ledger.cash_out(
+        voucher.code, staff=staff, idempotency_key=form.idempotency_key.data))
 
 
 @bp.post("/v/<code>/void")
 @owner_required
 def void(code: str):
-    voucher, missing = _voucher_or_404(code)
-    if missing:
-        return missing
-    form = VoidForm(prefix=PREFIX["void"])
-    if not form.validate():
-        return voucher_screen(voucher, status=422, void=form)
-    try:
-        outcome = ledger.void_voucher(voucher.code, staff=current_user._get_current_object(),
-                                      reason=form.reason.data,
-                                      idempotency_key=form.idempotency_key.data)
-    except DomainError as exc:
-        return _refused(voucher, exc, void=form)
-    return _done(outcome)
+    return _act(code, "void", VoidForm, lambda voucher, form, staff: ledger.void_voucher(
+        voucher.code, staff=staff, reason=form.reason.data,
+        idempotency_key=form.idempotency_key.data))
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["GET", "POST"])
