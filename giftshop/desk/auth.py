@@ -11,11 +11,12 @@ token's owner inside such a view.
 """
 from functools import wraps
 
-from flask import abort, g, jsonify, request
+from flask import abort, g, request
 from flask_login import current_user
 
 from giftshop.extensions import login_manager
 from giftshop.models import Staff
+from giftshop.web import error_response
 
 
 def staff_required(view):
@@ -49,17 +50,14 @@ def _bearer_token() -> str | None:
 
 
 def _unauthorized():
-    response = jsonify(error="unauthorized",
-                       message="Send a valid staff API token: Authorization: Bearer <token>.")
-    response.status_code = 401
+    response, status = error_response(
+        401, "unauthorized", "Send a valid staff API token: Authorization: Bearer <token>.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="giftshop"'
-    return response
+    return response, status
 
 
 def _forbidden():
-    response = jsonify(error="forbidden", message="Only the owner can do that.")
-    response.status_code = 403
-    return response
+    return error_response(403, "forbidden", "Only the owner can do that.")
 
 
 def _resolve_api_staff() -> Staff | None:
@@ -91,10 +89,6 @@ def api_owner_required(view):
             return _forbidden()
         return view(*args, **kwargs)
     return wrapped
-
-
-# The issue's name for the bearer-token decorator; same thing.
-api_auth = api_staff_required
 
 
 def current_api_staff() -> Staff | None:
