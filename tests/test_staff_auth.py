@@ -132,6 +132,24 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, runner
     assert sign_in(client, next_url="//evil.example/x").headers["Location"] == "/desk"
 
 
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example", "/%0A/x", "/%0D%0ALocation:%20//evil.example", "//evil.example",
+    "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "%2F%2Fevil.example",
+    "/%E2%80%A8/x",
+])
+def test_hostile_next_targets_go_to_the_desk_before_and_after_sign_in(client, runner, target):
+    create(runner, "desk@example.com")
+    # The raw query string, as a link would carry it (the form echoes it back decoded).
+    page = client.get(f"/desk/login?next={target}")
+    assert page.status_code == 200
+    next_value = page.request.args["next"]
+    signed = post_form(client, f"/desk/login?next={target}", "/desk/login",
+                       {"email": "desk@example.com", "password": PASSWORD, "next": next_value})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/desk", target
+    again = client.get(f"/desk/login?next={target}")
+    assert again.status_code == 302 and again.headers["Location"] == "/desk", target
+
+
 def test_repeated_failed_sign_ins_are_locked_out_with_a_retry_time(client, runner):
     create(runner, "desk@example.com")
     for _ in range(5):

@@ -1,5 +1,6 @@
 """Sign-in and sign-out. Failed sign-ins are rate-limited per client IP and email."""
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -38,10 +39,17 @@ def _rate_limited(exc: RateLimitExceeded):
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: never an open redirect to another host.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("desk.index")
+    """A path on this site, else the desk: never an open redirect to another host.
+
+    Browsers drop TAB/CR/LF inside URLs (so `/<TAB>/evil.example` becomes `//evil.example`)
+    and read a backslash as a slash; a control character would also break the header."""
+    if not target or not target.isprintable() or "\\" in target:
+        return url_for("desk.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") \
+            or parts.path.startswith("//"):
+        return url_for("desk.index")
+    return target
 
 
 def _failed(response) -> bool:
