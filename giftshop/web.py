@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -63,7 +63,10 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
-        return error_response(exc.status, exc.code, exc.message, **extra)
+        response, status = error_response(exc.status, exc.code, exc.message, **extra)
+        if getattr(exc, "retry_after", None):
+            response = make_response(response, status, {"Retry-After": str(exc.retry_after)})
+        return response, status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

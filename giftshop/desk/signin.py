@@ -1,41 +1,27 @@
-"""Sign-in and sign-out. Failed sign-ins are rate-limited per client IP and email."""
-from datetime import datetime, timezone
+"""Sign-in and sign-out. Failed sign-ins are limited per client IP and email (desk/staff.py)."""
 from urllib.parse import urlsplit
 
 from flask import make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from giftshop.attempts import TooManyAttempts
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import LoginForm
-from giftshop.desk.staff import authenticate, normalize_email
-from giftshop.extensions import limiter
-from giftshop.web import error_response, local_time
-
-SIGNIN_LIMIT = "5 per minute"
+from giftshop.desk.staff import sign_in_attempt
+from giftshop.web import local_time
 
 
-def _signin_key() -> str:
-    # Per IP *and* email: one person's typos do not lock out the whole front desk.
-    return f"{get_remote_address()}|{normalize_email(request.form.get('email', ''))}"
+def _client() -> str:
+    return get_remote_address() or ""
 
 
-def _locked_out(limit):
-    reset = datetime.fromtimestamp(limit.reset_at, timezone.utc)
-    seconds = max(1, int((reset - datetime.now(timezone.utc)).total_seconds()))
+def _locked_out(exc: TooManyAttempts):
     message = (f"Too many sign-in attempts for this email. Try again after "
-               f"{local_time(reset, '%-I:%M:%S %p')} (in about {seconds} seconds).")
+               f"{local_time(exc.reset_at, '%-I:%M:%S %p')} "
+               f"(in about {exc.retry_after} seconds).")
     page = render_template("desk/locked_out.html", message=message)
-    return make_response(page, 429, {"Retry-After": str(seconds)})
-
-
-@bp.errorhandler(RateLimitExceeded)
-def _rate_limited(exc: RateLimitExceeded):
-    # The app-wide handler renders a generic page; ours (from _locked_out) says when.
-    if exc.response is not None:
-        return exc.response
-    return error_response(429, "rate_limited", exc.description)
+    return make_response(page, 429, {"Retry-After": str(exc.retry_after)})
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,20 +38,17 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(SIGNIN_LIMIT, key_func=_signin_key, methods=["POST"], deduct_when=_failed,
-               on_breach=_locked_out)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(form.next.data))
     error = None
     if form.validate_on_submit():
-        staff = authenticate(form.email.data, form.password.data)
+        try:
+            staff = sign_in_attempt(form.email.data, form.password.data, client=_client())
+        except TooManyAttempts as exc:
+            return _locked_out(exc)
         if staff is not None:
             login_user(staff)
             return redirect(_safe_next(form.next.data))

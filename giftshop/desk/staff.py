@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from giftshop import attempts
 from giftshop.audit import record_audit
 from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db, login_manager
@@ -23,6 +24,7 @@ login_manager.login_view = "desk.login"
 login_manager.login_message = "Please sign in to use the front desk."
 
 MIN_PASSWORD_LENGTH = 10
+SIGNIN_LIMIT = "5 per minute"
 ROLES = ("owner", "staff")
 # Only refresh `last_used_at` this often, so API reads do not each cost a write.
 _LAST_USED_GRANULARITY = timedelta(minutes=5)
@@ -103,6 +105,21 @@ def authenticate(email: str, password: str) -> Staff | None:
         return None
     if not check_password_hash(staff.password_hash, password or ""):
         return None
+    return staff
+
+
+def sign_in_attempt(email: str, password: str, *, client: str) -> Staff | None:
+    """`authenticate`, behind the sign-in limit of SIGNIN_LIMIT failures per client and email.
+
+    The attempt is counted atomically *before* the password is checked, so concurrent
+    guesses get no more checks than the limit; a successful sign-in is not counted.
+    Raises TooManyAttempts (nothing checked) past the limit. Read-only in the database.
+    """
+    # Per IP *and* email: one person's typos do not lock out the whole front desk.
+    attempt = attempts.take(SIGNIN_LIMIT, "staff-sign-in", f"{client}|{normalize_email(email)}")
+    staff = authenticate(email, password)
+    if staff is not None:
+        attempts.give_back(attempt)
     return staff
 
 

@@ -3,12 +3,15 @@
 Lookups of unknown codes are rate-limited per client (10 misses a minute, shared
 by all three pages); successful lookups cost nothing.
 """
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from markupsafe import Markup
 
+from giftshop import attempts
 from giftshop.errors import Gone, UnknownCode
-from giftshop.extensions import limiter
 from giftshop.vouchers import lookup
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.qr import qr_svg
@@ -18,12 +21,25 @@ bp = Blueprint("vouchers", __name__)
 LOOKUP_MISSES = "10 per minute"
 
 
-def _is_miss(response) -> bool:
-    return response.status_code == 404
+def lookup_limit(view):
+    """At most LOOKUP_MISSES unknown-code lookups per client, shared by the holder pages.
 
-
-lookup_limit = limiter.shared_limit(LOOKUP_MISSES, scope="voucher-lookup-miss",
-                                    deduct_when=_is_miss)
+    The lookup is counted before it runs (atomically, see giftshop/attempts.py) and
+    handed back when it found a voucher, so concurrent guesses get no extra tries."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        attempt = attempts.take(LOOKUP_MISSES, "voucher-lookup-miss", get_remote_address() or "")
+        try:
+            response = make_response(view(*args, **kwargs))
+        except UnknownCode:
+            raise
+        except Exception:
+            attempts.give_back(attempt)
+            raise
+        if response.status_code != 404:
+            attempts.give_back(attempt)
+        return response
+    return wrapped
 
 
 def _staff_redirect(code: str):
