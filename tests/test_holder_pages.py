@@ -10,6 +10,7 @@ from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Staff, 
 from giftshop.vouchers.codes import format_code
 from giftshop.vouchers.ledger import record_entry
 from giftshop.web import today_local
+from tests.support.auth import sign_in
 from tests.support.web import post_form
 
 
@@ -75,9 +76,7 @@ def test_signed_in_staff_scanning_the_qr_go_to_the_desk(app, client):
         db.session.add(staff)
         db.session.commit()
         staff_id = staff.id
-    with client.session_transaction() as session:
-        session["_user_id"] = str(staff_id)
-        session["_fresh"] = True
+    sign_in(client, staff_id)
     response = client.get(f"/v/{code}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/desk/v/{code}")

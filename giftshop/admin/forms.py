@@ -4,7 +4,7 @@ Forms only parse; the services validate the rules and answer with per-field erro
 which `apply_errors` shows beside the fields.
 """
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
                      SelectChoice, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -138,3 +138,12 @@ class EmailChangeForm(_ServiceErrors, FlaskForm):
     recipient_email = EmailField("New recipient email",
                                  validators=[DataRequired(), Length(max=254)])
     submit = SubmitField("Change and send")
+
+
+class StaffRoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice("staff", "Front desk"),
+                                        SelectChoice("owner", "Owner")])
+
+
+class StaffPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired()])

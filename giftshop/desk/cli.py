@@ -65,3 +65,49 @@ def revoke_tokens(email: str):
     except DomainError as exc:
         raise _fail(exc) from None
     click.echo(f"Revoked {count} token(s) for {email}.")
+
+
+def _change(change, email: str, *args, done: str):
+    try:
+        staff = change(email, *args)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    click.echo(done.format(email=staff.email, role=staff.role), err=True)
+
+
+@staff_cli.command("disable")
+@click.argument("email")
+def disable(email: str):
+    """Disable an account: ends its sessions and revokes its API tokens."""
+    from giftshop.desk.accounts import set_active
+
+    _change(set_active, email, False, done="Disabled {email}; its sessions and tokens ended.")
+
+
+@staff_cli.command("enable")
+@click.argument("email")
+def enable(email: str):
+    """Enable a disabled account again (its old tokens stay revoked)."""
+    from giftshop.desk.accounts import set_active
+
+    _change(set_active, email, True, done="Enabled {email}.")
+
+
+@staff_cli.command("set-password")
+@click.argument("email")
+def set_password(email: str):
+    """Set a new password from a prompt or stdin; ends the member's sessions."""
+    from giftshop.desk.accounts import set_password as change
+
+    _change(change, email, _read_password(), done="New password set for {email}; "
+                                                    "its sessions ended.")
+
+
+@staff_cli.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["owner", "staff"]))
+def role(email: str, role: str):
+    """Make the member owner or staff."""
+    from giftshop.desk.accounts import set_role
+
+    _change(set_role, email, role, done="{email} is now {role}.")

@@ -1,11 +1,12 @@
 """Sign-in and sign-out. Failed sign-ins are limited per client IP and email (desk/staff.py)."""
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_limiter.util import get_remote_address
 
 from giftshop.attempts import TooManyAttempts
+from giftshop.desk.accounts import end_sessions
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import LoginForm
 from giftshop.desk.staff import sign_in_attempt
@@ -50,6 +51,9 @@ def login():
         except TooManyAttempts as exc:
             return _locked_out(exc)
         if staff is not None:
+            # A fresh cookie: nothing from before sign-in (a planted value, an old CSRF
+            # token) carries over into the signed-in session.
+            session.clear()
             login_user(staff)
             return redirect(_safe_next(form.next.data))
         error = "That email and password do not match an active staff account."
@@ -60,5 +64,8 @@ def login():
 @bp.post("/logout")
 def logout():
     # CSRFProtect has already checked the token: a cross-site POST cannot sign anyone out.
+    # Forgetting the cookie is not enough (a copy would still work): end it on the server.
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("desk.login"))

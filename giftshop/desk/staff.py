@@ -38,12 +38,18 @@ def _dummy_hash() -> str:
 
 
 @login_manager.user_loader
-def load_staff(staff_id: str) -> Staff | None:
+def load_staff(session_id: str) -> Staff | None:
+    """The session's staff member while the session is live: active, and its session
+    version still current (sign-out, a new password or disabling raise it)."""
+    staff_id, _, version = (session_id or "").partition(":")
     try:
         staff = db.session.get(Staff, int(staff_id))
-    except (TypeError, ValueError):
+        version = int(version)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return staff if staff is not None and staff.active else None
+    if staff is None or not staff.active or staff.session_version != version:
+        return None
+    return staff
 
 
 def normalize_email(email: str) -> str:
@@ -56,11 +62,19 @@ def staff_by_email(email: str) -> Staff | None:
     return db.session.scalar(select(Staff).where(func.lower(Staff.email) == normalize_email(email)))
 
 
-def _require_staff(email: str) -> Staff:
+def require_staff(email: str) -> Staff:
     staff = staff_by_email(email)
     if staff is None:
         raise NotFound(f"No staff account for {normalize_email(email)}.", code="unknown_staff")
     return staff
+
+
+def password_errors(password: str | None) -> dict[str, str]:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return {"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."}
+    if len(password) > 1024:  # scrypt of a megabyte would be a cheap way to burn CPU
+        return {"password": "Use at most 1024 characters."}
+    return {}
 
 
 def create_staff(email: str, password: str, *, role: str = "staff", name: str = "") -> Staff:
@@ -74,8 +88,7 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
     local, _, domain = email.partition("@")
     if not local or not domain or len(email) > 254 or not email.isprintable():
         errors["email"] = "Enter a valid email address."
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    errors.update(password_errors(password))
     if role not in ROLES:
         errors["role"] = "Role must be owner or staff."
     if len(name or "") > 120 or "\x00" in (name or ""):
@@ -129,7 +142,7 @@ def _hash_token(token: str) -> str:
 
 def issue_token(email: str) -> str:
     """Create a new API token for the staff member and return it (shown once). Commits."""
-    staff = _require_staff(email)
+    staff = require_staff(email)
     if not staff.active:
         raise DomainError("That staff account is disabled.", code="staff_inactive", status=409)
     token = secrets.token_urlsafe(32)
@@ -161,13 +174,18 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
 
 def revoke(email: str, *, now: datetime | None = None) -> int:
     """Revoke every live API token of the staff member; returns how many. Commits."""
-    staff = _require_staff(email)
-    now = now or utcnow()
+    staff = require_staff(email)
+    count = revoke_tokens(staff, now=now)
+    record_audit("api_token.revoke_all", staff, staff=staff, after={"revoked": count})
+    db.session.commit()
+    return count
+
+
+def revoke_tokens(staff: Staff, *, now: datetime | None = None) -> int:
+    """Revoke the member's live API tokens in the caller's transaction. Does not commit."""
     result = db.session.execute(
         update(ApiToken)
         .where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .values(revoked_at=now or utcnow())
     )
-    record_audit("api_token.revoke_all", staff, staff=staff, after={"revoked": result.rowcount})
-    db.session.commit()
     return result.rowcount

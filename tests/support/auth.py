@@ -1,6 +1,7 @@
 """Signed-in staff for page tests: accounts made by the real service, Flask-Login's session."""
 from giftshop.desk.staff import create_staff
 from giftshop.extensions import db
+from giftshop.models import Staff
 
 OWNER_EMAIL = "owner@westhillsmassage.test"
 STAFF_EMAIL = "desk@westhillsmassage.test"
@@ -16,8 +17,11 @@ def make_staff(app, email: str = STAFF_EMAIL, role: str = "staff") -> int:
 
 def sign_in(client, staff_id: int) -> None:
     """What Flask-Login's `login_user` leaves in the session cookie."""
+    with client.application.app_context():
+        session_id = db.session.get(Staff, staff_id).get_id()
+        db.session.remove()
     with client.session_transaction() as session:
-        session["_user_id"] = str(staff_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 
