@@ -5,6 +5,7 @@ from dotenv import load_dotenv
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+ENVIRONMENTS = ("development", "test", "production")
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -20,7 +21,8 @@ class Config:
     def __init__(self) -> None:
         load_dotenv(os.path.join(BASE_DIR, ".env"))
         env = os.environ.get
-        self.GIFTSHOP_ENV = env("GIFTSHOP_ENV", "development")
+        # Any case; `create_app` refuses anything but ENVIRONMENTS (a typo must not fail open).
+        self.GIFTSHOP_ENV = env("GIFTSHOP_ENV", "development").strip().lower()
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = env(
             "DATABASE_URL",
@@ -80,7 +82,7 @@ class TestConfig(Config):
     def __init__(self, **overrides) -> None:
         super().__init__()
         self.TESTING = True
-        self.GIFTSHOP_ENV = "testing"
+        self.GIFTSHOP_ENV = "test"
         self.SECRET_KEY = "test-secret-key"
         self.WTF_CSRF_ENABLED = True
         self.RATELIMIT_STORAGE_URI = "memory://"

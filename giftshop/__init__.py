@@ -10,7 +10,7 @@ def create_app(config_class=Config) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
-    _check_production_settings(app)
+    _check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -29,10 +29,16 @@ def start_outbox_thread(app: Flask) -> None:
         start_sender_thread(app)
 
 
-def _check_production_settings(app: Flask) -> None:
-    from config import DEFAULT_SECRET_KEY
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on settings that would fail open (RuntimeError, said plainly)."""
+    from config import DEFAULT_SECRET_KEY, ENVIRONMENTS
 
-    if app.config["GIFTSHOP_ENV"] != "production":
+    env = str(app.config.get("GIFTSHOP_ENV", "")).strip().lower()
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"GIFTSHOP_ENV={app.config.get('GIFTSHOP_ENV')!r} is not one of "
+                           f"{', '.join(ENVIRONMENTS)}; refusing to start.")
+    app.config["GIFTSHOP_ENV"] = env
+    if env != "production":
         return
     if app.config["DEMO_PAYMENTS"]:
         raise RuntimeError(
@@ -41,8 +47,15 @@ def _check_production_settings(app: Flask) -> None:
         )
     if not app.config["STRIPE_WEBHOOK_SECRET"]:
         raise RuntimeError("STRIPE_WEBHOOK_SECRET must be set in production.")
-    if app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(app.config["SECRET_KEY"]) < 16:
-        raise RuntimeError("Set a long random SECRET_KEY in production.")
+    key = app.config["SECRET_KEY"] or ""
+    if key == DEFAULT_SECRET_KEY or _weak_secret(key):
+        raise RuntimeError("Set a random SECRET_KEY of at least 32 characters in production, "
+                           "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'.")
+
+
+def _weak_secret(key: str) -> bool:
+    # Too short, too few distinct characters, or one short piece repeated ("abcabc…").
+    return len(key) < 32 or len(set(key)) < 10 or (key + key).find(key, 1) < len(key)
 
 
 def register_extensions(app: Flask) -> None:

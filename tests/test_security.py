@@ -7,6 +7,7 @@ from config import TestConfig
 from giftshop import create_app
 
 CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook")
+STRONG_KEY = "Jq8v2LkX9pWz4Rt7Nb1Hc6Md3Fs5Gy0A-e"
 
 
 def test_pages_send_a_strict_content_security_policy_and_friends(client):
@@ -56,7 +57,7 @@ def test_the_webhook_and_api_are_exempt_but_authenticated_otherwise(client):
 
 def production_app(tmp_path, **overrides):
     settings = dict(GIFTSHOP_ENV="production", STRIPE_SECRET_KEY="sk_live_x",
-                    STRIPE_WEBHOOK_SECRET="whsec_x", SECRET_KEY="s" * 64,
+                    STRIPE_WEBHOOK_SECRET="whsec_x", SECRET_KEY=STRONG_KEY,
                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.sqlite3",
                     SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, TESTING=False)
     settings.update(overrides)
@@ -97,11 +98,37 @@ def test_production_config_marks_cookies_secure():
     ({"STRIPE_SECRET_KEY": ""}, "Demo payments are refused"),
     ({"SECRET_KEY": "dev-insecure-change-me"}, "SECRET_KEY"),
     ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+    ({"SECRET_KEY": "a" * 16}, "at least 32"),
+    ({"SECRET_KEY": "s" * 64}, "SECRET_KEY"),
+    ({"SECRET_KEY": "0123456789ab" * 4}, "SECRET_KEY"),
+    ({"SECRET_KEY": STRONG_KEY[:31]}, "SECRET_KEY"),
+    ({"GIFTSHOP_ENV": "Production", "STRIPE_SECRET_KEY": ""}, "Demo payments are refused"),
+    ({"GIFTSHOP_ENV": " PRODUCTION ", "SECRET_KEY": "dev-insecure-change-me"}, "SECRET_KEY"),
+    ({"GIFTSHOP_ENV": "prod"}, "not one of development, test, production"),
+    ({"GIFTSHOP_ENV": "produciton"}, "refusing to start"),
+    ({"GIFTSHOP_ENV": ""}, "refusing to start"),
     ({"STRIPE_WEBHOOK_SECRET": ""}, "STRIPE_WEBHOOK_SECRET"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, overrides, message):
     with pytest.raises(RuntimeError, match=message):
         production_app(tmp_path, **overrides)
+
+
+@pytest.mark.parametrize("name", ["development", "Test", "PRODUCTION"])
+def test_the_three_environments_start_in_any_case(tmp_path, name):
+    assert production_app(tmp_path, GIFTSHOP_ENV=name).config["GIFTSHOP_ENV"] == name.lower()
+
+
+def test_a_typo_in_giftshop_env_refuses_to_start_from_the_command_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
+           "GIFTSHOP_ENV": "prod", "STRIPE_SECRET_KEY": ""}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "giftshop", "routes"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "GIFTSHOP_ENV='prod' is not one of" in done.stderr
 
 
 def test_proxy_fix_trusts_the_configured_number_of_proxies(tmp_path):
