@@ -127,6 +127,7 @@ def test_a_typo_in_giftshop_env_refuses_to_start_from_the_command_line(tmp_path)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
            "GIFTSHOP_ENV": "prod", "STRIPE_SECRET_KEY": ""}
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "giftshop", "routes"],
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "GIFTSHOP_ENV='prod' is not one of" in done.stderr
 
