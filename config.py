@@ -68,6 +68,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.GIFTSHOP_ENV == "production"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.PROXY_FIX_HOPS = int(env("PROXY_FIX_HOPS", "0"))
+        # Bigger bodies are refused with 413 before they are read (the desk's camera
+        # frames have their own 2 MB limit).
+        self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
 
     @property
     def DEMO_PAYMENTS(self) -> bool:

@@ -11,6 +11,7 @@ def create_app(config_class=Config) -> Flask:
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
     _check_settings(app)
+    web.register_body_limits(app)  # first: the other hooks may read the body
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)

@@ -56,6 +56,24 @@ def refuse_unstorable_text():
     return None
 
 
+def body_limit(size: int):
+    """Let one view accept bodies of up to `size` bytes instead of MAX_CONTENT_LENGTH."""
+    def mark(view):
+        view.max_content_length = size
+        return view
+    return mark
+
+
+def register_body_limits(app: Flask) -> None:
+    """Apply `body_limit` marks. Must run before any other before_request hook (CSRF
+    checking reads the form, and reading past the limit is a 413)."""
+    @app.before_request
+    def view_body_limit():
+        size = getattr(app.view_functions.get(request.endpoint), "max_content_length", None)
+        if size:
+            request.max_content_length = size
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_unstorable_text)
 
@@ -79,6 +97,10 @@ def register_error_handlers(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         if exc.code == 429:
             code = "rate_limited"
+        if exc.code == 413:
+            limit = request.max_content_length
+            return error_response(413, "too_large", f"The request is too large: send at most "
+                                  f"{limit:,} bytes." if limit else "The request is too large.")
         return error_response(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(DBAPIError)

@@ -174,4 +174,7 @@ def test_the_scan_endpoint_reads_a_voucher_qr_from_a_camera_frame(app, pages):
     assert junk.status_code == 422 and junk.get_json()["error"] == "invalid"
     huge = desk.post("/desk/scan", data=b"x" * (3 * 1024 * 1024), headers=headers)
     assert huge.status_code == 413
+    # A frame bigger than the app-wide MAX_CONTENT_LENGTH (1 MB) but within 2 MB is read.
+    large = desk.post("/desk/scan", data=b"x" * (1536 * 1024), headers=headers)
+    assert large.status_code == 422 and large.get_json()["error"] == "invalid"
     assert desk.post("/desk/scan", data=_png(frame)).status_code == 400  # no CSRF header

@@ -10,6 +10,7 @@ from giftshop.desk.presenter import entry_summary, remaining_text, voucher_scree
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.vouchers.codes import normalize_code
+from giftshop.web import body_limit
 
 __all__ = ["bp"]
 
@@ -62,12 +63,11 @@ def done(code: str, entry_id: int):
 
 
 @bp.post("/scan")
+@body_limit(MAX_FRAME_BYTES)  # frames may exceed the app-wide MAX_CONTENT_LENGTH
 @staff_required
 def scan():
     """One camera frame (the request body, JPEG/PNG; X-CSRFToken header) → the voucher
     code in it: {"code", "url"}; {"code": null} when no voucher QR is visible yet."""
-    if (request.content_length or 0) > MAX_FRAME_BYTES:
-        return jsonify(error="too_large", message="Send frames of at most 2 MB."), 413
     try:
         texts = read_qr_texts(request.get_data(cache=False))
     except DomainError as exc:
