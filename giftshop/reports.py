@@ -91,7 +91,9 @@ def _month_of(column, months: list[tuple[str, datetime]]):
     Built from the month boundaries computed here, because SQLite has no time zones.
     """
     whens = [(column < months[i + 1][1], months[i][0]) for i in range(len(months) - 1)]
-    return case(*whens, else_=months[-1][0]) if whens else months[0][0]
+    # case() needs one WHEN: within a single month every row is in that month. (A bare
+    # label would not be a SQL expression at all.)
+    return case(*(whens or [(column.is_not(None), months[0][0])]), else_=months[-1][0])
 
 
 def _span(*columns) -> tuple[datetime, datetime] | None:

@@ -136,3 +136,44 @@ def test_report_liability_cli_prints_the_same_figures(runner, ledger_fixture):
     rows = list(csv.DictReader(io.StringIO(as_csv.output)))
     assert [(r["category"], r["liability_cents"]) for r in rows] == [
         ("money", "4000"), ("sessions", "71666"), ("total", "75666")]
+
+
+def _sales_and_use(app, moments: list[datetime]) -> tuple[list[str], list[str]]:
+    """One $50 sale and one $10 redemption at each moment; the months each report shows."""
+    with app.app_context():
+        for i, when in enumerate(moments):
+            order = sold(f"M{i}", 5_000, when, "money", 5_000, 5_000)
+            at(record_entry(voucher(order, "money", 5_000, 5_000), "redeem", -1_000), when)
+        db.session.commit()
+        return ([row["month"] for row in reports.sales_by_month()],
+                [row["month"] for row in reports.redemptions_by_month()])
+
+
+def test_reports_work_when_everything_happened_in_one_month_even_across_dst(app):
+    from tests.support.auth import owner_client
+
+    # Portland's clocks went forward on 2026-03-08: both sides are still March.
+    sales, used = _sales_and_use(app, [utc(2026, 3, 2, 20), utc(2026, 3, 20, 19)])
+    assert sales == used == ["2026-03"]
+    with app.app_context():
+        assert reports.sales_by_month()[0]["gross_cents"] == 10_000
+        assert reports.redemptions_by_month()[0]["money_redeemed_cents"] == 2_000
+    owner = owner_client(app)
+    page = owner.get("/admin/reports")
+    assert page.status_code == 200 and "2026-03" in page.get_data(as_text=True)
+    for name in ("sales", "redemptions", "liability"):
+        response = owner.get(f"/admin/reports/{name}.csv")
+        assert response.status_code == 200, name
+    assert "2026-03,2,10000,0,10000" in owner.get("/admin/reports/sales.csv").get_data(as_text=True)
+
+
+def test_reports_split_months_at_portland_midnight_across_a_year_boundary(app):
+    # 07:30 UTC on Jan 1 is still New Year's Eve in Portland (PST, UTC-8).
+    sales, used = _sales_and_use(app, [utc(2027, 1, 1, 7, 30), utc(2027, 1, 1, 8, 30)])
+    assert sales == used == ["2026-12", "2027-01"]
+
+
+def test_reports_split_months_at_portland_midnight_in_daylight_time(app):
+    # In April Portland is on PDT (UTC-7): 06:30 UTC is March 31, 07:30 UTC is April 1.
+    sales, used = _sales_and_use(app, [utc(2026, 4, 1, 6, 30), utc(2026, 4, 1, 7, 30)])
+    assert sales == used == ["2026-03", "2026-04"]
