@@ -13,6 +13,7 @@ def create_app(config_class=Config) -> Flask:
     _check_settings(app)
     web.register_body_limits(app)  # first: the other hooks may read the body
     register_extensions(app)
+    web.register_converters(app)
     register_blueprints(app)
     register_cli(app)
     web.register_error_handlers(app)

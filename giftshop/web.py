@@ -2,15 +2,18 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
+from giftshop.models.base import MAX_DB_INT
 
 LOCAL_TZ = ZoneInfo("America/Los_Angeles")
+MAX_PAGE = 100_000
 
 
 def wants_json() -> bool:
@@ -43,14 +46,21 @@ def _unstorable(value) -> bool:
 
 
 def refuse_unstorable_text():
-    """One guard for every form, query and JSON body: such text would fail in the
-    database driver (PostgreSQL refuses NUL) as a 500; refuse it up front as a 422."""
+    """One guard for every path, form, query and JSON body: such text would fail in the
+    database driver (PostgreSQL refuses NUL) as a 500; refuse it up front as a 4xx.
+    JSON nested deeper than Python's recursion limit is refused here too (400)."""
+    if any(_unstorable(v) for v in (request.view_args or {}).values()):
+        return error_response(404, "not_found", "There is no such page.")
     if request.path.startswith("/stripe/"):
         return None
     values = [*request.args.values(), *request.form.values()]
-    if request.is_json:
-        values.append(request.get_json(silent=True))
-    if any(_unstorable(v) for v in values):
+    try:
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+        unstorable = any(_unstorable(v) for v in values)
+    except RecursionError:
+        return error_response(400, "invalid_json", "The JSON is nested too deeply.")
+    if unstorable:
         return error_response(422, "invalid_text",
                               "The request contains characters that are not allowed.")
     return None
@@ -62,6 +72,31 @@ def body_limit(size: int):
         view.max_content_length = size
         return view
     return mark
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: ASCII digits an INTEGER column can hold, else a 404
+    (a bigger number would make PostgreSQL fail the query)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def page_arg() -> int:
+    """`?page=N` of a list: 1 when absent or not a positive number; a 400 past MAX_PAGE
+    (the offset would overflow the database's integers)."""
+    page = request.args.get("page", 1, type=int)
+    if page > MAX_PAGE:
+        abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE:,}.")
+    return max(page, 1)
 
 
 def register_body_limits(app: Flask) -> None:
@@ -149,6 +184,14 @@ def local_date(value: date | datetime | None, fmt: str = "%B %-d, %Y") -> str:
 
 def today_local() -> date:
     return datetime.now(LOCAL_TZ).date()
+
+
+def keep_private(response):
+    """For responses that show voucher codes: never stored by a cache, never indexed."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def register_template_helpers(app: Flask) -> None:

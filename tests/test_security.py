@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from config import TestConfig
 from giftshop import create_app
@@ -31,8 +32,8 @@ def test_no_page_carries_inline_script(client):
 def _dummy_url(rule) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else "WHM0000000000"
+        numeric = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = 1 if numeric else "WHM0000000000"
     url = rule.rule
     for arg, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), url)

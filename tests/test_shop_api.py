@@ -109,3 +109,25 @@ def test_unknown_order_is_404_json(client, spec):
 def test_openapi_document_is_itself_valid_schema(spec):
     for name, schema in spec.document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_deliver_on_accepts_iso_calendar_dates_only(client):
+    day = today_local() + timedelta(days=10)
+    year, week, weekday = day.isocalendar()
+    odd = [f"{year}-W{week:02d}-{weekday}", f"{year}W{week:02d}{weekday}", day.strftime("%Y%m%d"),
+           day.isoformat() + "T00:00", " " + day.isoformat()]
+    for text in odd:
+        response = client.post("/api/v1/orders", json=order_body(deliver_on=text))
+        assert response.status_code == 422, text
+        assert "items.0.deliver_on" in response.get_json()["errors"], text
+    assert client.post("/api/v1/orders",
+                       json=order_body(deliver_on=day.isoformat())).status_code == 201
+
+
+def test_the_order_and_its_voucher_codes_are_never_cached_or_indexed(client):
+    created = client.post("/api/v1/orders", json=order_body()).get_json()
+    for url in (f"/api/v1/orders/{created['order_id']}", f"/orders/{created['order_id']}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+        assert response.headers["X-Robots-Tag"] == "noindex", url

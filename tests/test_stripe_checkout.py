@@ -262,3 +262,21 @@ def test_success_page_when_stripe_is_down_shows_the_pending_order(app, client, s
     assert deliver(client, event("checkout.session.completed", session)).status_code == 200
     with app.app_context():
         assert db.session.get(Order, order.id).status == "paid" and count(Voucher) == 1
+
+
+@pytest.mark.parametrize("offset, status", [(-200, 200), (200, 200), (-600, 400), (600, 400),
+                                            (10**9, 400)])
+def test_webhook_signatures_more_than_five_minutes_off_either_way_are_refused(client, offset,
+                                                                              status):
+    import time
+
+    import stripe
+
+    body = json.dumps(event("customer.created", {"id": "cus_1", "object": "customer"}))
+    header = stripe.WebhookSignature.generate_signature_header(
+        body, "whsec_test_secret", timestamp=int(time.time()) + offset)
+    response = client.post("/stripe/webhook", data=body.encode(),
+                           headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["error"] == "bad_signature"

@@ -13,8 +13,9 @@ from giftshop.checkout.stripe_gateway import PaymentProviderError
 from giftshop.desk.forms import parse_dollars
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
+from giftshop.models.base import parse_db_int
 from giftshop.models import Product
-from giftshop.web import money, today_local
+from giftshop.web import money, page_arg, today_local
 
 
 def _date_arg(name: str) -> date | None:
@@ -22,13 +23,12 @@ def _date_arg(name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 2999:
         abort(400, description=f"{name.replace('_', ' ')} must be a date like 2026-12-24.")
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return day
 
 
 @bp.get("/orders")
@@ -36,7 +36,7 @@ def orders():
     search = queries.OrderSearch(text=request.args.get("q", "")[:200],
                                  date_from=_date_arg("from"), date_to=_date_arg("to"))
     return render_template("admin/orders.html", search=search,
-                           page=queries.search_orders(search, _page()))
+                           page=queries.search_orders(search, page_arg()))
 
 
 def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | None = None,
@@ -59,7 +59,7 @@ def _allocation(order) -> dict[int, int]:
         text = request.form.get(f"refund_{voucher.id}", "").strip()
         if not text:
             continue
-        units = parse_dollars(text) if voucher.is_money else (int(text) if text.isdigit() else None)
+        units = parse_dollars(text) if voucher.is_money else parse_db_int(text)
         if units is None:
             errors[f"vouchers.{voucher.id}"] = "Enter dollars (like 25.00)." if voucher.is_money \
                 else "Enter a whole number of sessions."

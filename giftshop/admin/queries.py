@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from giftshop.extensions import db
 from giftshop.models import AuditLog, Order, Voucher
+from giftshop.models.base import parse_db_int
 from giftshop.vouchers.codes import normalize_code
 from giftshop.web import LOCAL_TZ
 
@@ -46,8 +47,9 @@ def search_orders(search: OrderSearch, page: int = 1):
         code = normalize_code(text)
         if code:
             matches.append(Order.id.in_(select(Voucher.order_id).where(Voucher.code == code)))
-        if text.lstrip("#").isdigit():
-            matches.append(Order.id == int(text.lstrip("#")))
+        number = parse_db_int(text.lstrip("#"))
+        if number is not None:
+            matches.append(Order.id == number)
         query = query.where(or_(*matches))
     if search.date_from:
         query = query.where(Order.created_at >= _local_midnight(search.date_from))

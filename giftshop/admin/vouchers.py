@@ -6,6 +6,7 @@ from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import ButtonForm, EmailChangeForm
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
+from giftshop.web import page_arg
 
 
 @bp.get("/vouchers")
@@ -14,7 +15,7 @@ def vouchers():
     if state not in queries.VOUCHER_FILTERS:
         state = "all"
     text = request.args.get("q", "")[:200]
-    page = queries.filter_vouchers(state, text, request.args.get("page", 1, type=int) or 1)
+    page = queries.filter_vouchers(state, text, page_arg())
     return render_template("admin/vouchers.html", page=page, state=state, q=text,
                            filters=queries.VOUCHER_FILTERS, button=ButtonForm(),
                            email_form=EmailChangeForm())

@@ -1,11 +1,11 @@
 """Public JSON API: the catalog and orders (the order's unguessable id is its credential)."""
-from flask import Blueprint, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from giftshop.catalog.service import active_products
 from giftshop.checkout import service
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
-from giftshop.web import today_local
+from giftshop.web import keep_private, today_local
 
 bp = Blueprint("api_shop", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -51,9 +51,9 @@ def create_order():
 @bp.get("/orders/<order_id>")
 def get_order(order_id: str):
     order = service.order_by_public_id(order_id)
-    return {
+    return keep_private(jsonify({
         "order_id": order.public_id,
         "status": order.status,
         "total_cents": order.total_cents,
         "vouchers": [voucher_summary(v) for v in order.vouchers],
-    }
+    }))

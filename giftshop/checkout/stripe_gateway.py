@@ -5,11 +5,14 @@ sees SDK objects. API failures become `PaymentProviderError`, which the webhook 
 into a 5xx so that Stripe retries.
 """
 import json
+import time
 
 import stripe
 from flask import current_app
 
 from giftshop.errors import DomainError
+
+TOLERANCE = 300  # seconds a webhook signature's timestamp may be off, either way
 
 
 class PaymentProviderError(DomainError):
@@ -102,8 +105,14 @@ def verify_event(payload: bytes, signature: str | None) -> dict:
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not signature or not secret:
         raise BadSignature("Missing Stripe signature.")
+    # The SDK refuses only old timestamps; one from the future would stay replayable.
+    timestamp = next((value for key, _, value in (part.partition("=") for part in
+                                                   signature.split(",")) if key.strip() == "t"), "")
+    if timestamp.isascii() and timestamp.isdigit() and int(timestamp) > time.time() + TOLERANCE:
+        raise BadSignature("The Stripe signature is timestamped in the future.")
     try:
-        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, 300)
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret,
+                                              TOLERANCE)
         return json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
         raise BadSignature(f"Invalid Stripe signature: {exc}")

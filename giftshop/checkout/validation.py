@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 MAX_MESSAGE = 500
 MAX_NAME = 120
@@ -137,10 +139,12 @@ def _deliver_on(value, field: str, errors: dict, today: date) -> date | None:
         parsed = value
     else:
         try:
-            parsed = date.fromisoformat(value) if isinstance(value, str) else None
+            # fromisoformat also takes "2026-W49-1" and "20261207": ISO calendar dates only.
+            parsed = date.fromisoformat(value) if isinstance(value, str) \
+                and _ISO_DATE.fullmatch(value) else None
         except ValueError:
             parsed = None
-        if parsed is None or len(value) != 10:
+        if parsed is None:
             errors[field] = "Use a date like 2026-12-24."
             return None
     if not today <= parsed <= today + timedelta(days=MAX_DAYS_AHEAD):

@@ -11,7 +11,7 @@ from giftshop.extensions import csrf
 from giftshop.vouchers import delivery
 from giftshop.vouchers.pdf import order_pdf
 from giftshop.vouchers.views import pdf_response
-from giftshop.web import error_response, today_local
+from giftshop.web import error_response, keep_private, today_local
 
 bp = Blueprint("checkout", __name__)
 
@@ -77,10 +77,10 @@ def order_page(public_id: str):
 def _render_order(order, status: int = 200, error: str | None = None, error_code: str = ""):
     emails = delivery.order_outbox(order)
     latest = {m.voucher_id: m for m in emails if m.kind in ("delivery", "resend")}
-    return render_template(
+    return keep_private(render_template(
         "checkout/order.html", order=order, voucher_emails=latest, outbox=emails,
         show_outbox=not current_app.config["MAIL_SERVER"], error=error, error_code=error_code,
-    ), status
+    )), status
 
 
 @bp.get("/orders/<public_id>/vouchers.pdf")

@@ -27,3 +27,16 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+MAX_DB_INT = 2**31 - 1  # what an INTEGER column holds (PostgreSQL refuses more)
+
+
+def parse_db_int(text: str | None) -> int | None:
+    """A whole number in ASCII digits that an INTEGER column can hold, else None.
+    (str.isdigit accepts "²" and "٣", which int() refuses or reads unexpectedly.)"""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_DB_INT else None

@@ -15,6 +15,7 @@ from giftshop.errors import Gone, UnknownCode
 from giftshop.vouchers import lookup
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.qr import qr_svg
+from giftshop.web import keep_private
 
 bp = Blueprint("vouchers", __name__)
 
@@ -61,9 +62,7 @@ def holder(code: str):
         status=lookup.status_text(voucher), history=lookup.public_history(voucher),
         qr=Markup(qr_svg(voucher.code)),
     ))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return keep_private(response)
 
 
 @bp.get("/v/<code>.pdf")
@@ -79,9 +78,7 @@ def holder_pdf(code: str):
 def pdf_response(pdf: bytes, filename: str) -> Response:
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return keep_private(response)
 
 
 @bp.get("/balance")
