@@ -6,7 +6,7 @@ import pytest
 from tests.support.auth import owner_client, staff_client
 from tests.support.web import csrf_token
 
-SAMPLE_ARGS = {"product_id": 1, "order_id": 1, "voucher_id": 1, "direction": "up",
+SAMPLE_ARGS = {"product_id": 1, "order_id": 1, "voucher_id": 1, "staff_id": 1, "direction": "up",
                "action": "deactivate", "name": "liability"}
 
 
@@ -26,7 +26,7 @@ def test_the_walk_covers_every_section(app):
     urls = {url for _, url in admin_requests(app)}
     for expected in ("/admin", "/admin/catalog", "/admin/orders", "/admin/vouchers",
                      "/admin/reports", "/admin/audit", "/admin/orders/1/refund",
-                     "/admin/vouchers/issue", "/admin/reports/liability.csv"):
+                     "/admin/vouchers/issue", "/admin/reports/liability.csv", "/admin/staff"):
         assert expected in urls
     assert ("POST", "/admin/orders/1/refund") in admin_requests(app)
 
