@@ -319,3 +319,40 @@ def test_a_unique_key_race_is_answered_with_the_winners_entry(desk_staff, monkey
     assert blind["calls"] == 1  # then the IntegrityError handler finds the winner
     assert outcome.entry.id == winner.id and not outcome.created
     assert ledger.voucher_by_code(code).remaining == 5 and entry_count(code) == 2
+
+
+@pytest.mark.postgresql_only
+def test_one_idempotency_key_with_different_amounts_at_once_takes_one_amount(app, desk_staff):
+    code, staff_id = make_voucher("money", 10_000), desk_staff.id
+    db.session.remove()
+    amounts = iter(range(100, 1_100, 100))
+    lock = threading.Lock()
+
+    def redeem():
+        with lock:
+            amount = next(amounts)
+        ledger.redeem(code, staff=_staff(staff_id), amount_cents=amount,
+                      idempotency_key="same-key")
+
+    results = _hammer(app, 10, redeem)
+    # Only the winner's own amount was taken; every other amount is told so, as in
+    # the sequential case, instead of being answered with the winner's entry.
+    assert results.count("ok") == 1 and results.count("idempotency_key_reused") == 9
+    assert entry_count(code) == 2
+
+
+def test_a_unique_key_race_with_another_amount_is_refused_like_a_sequential_reuse(
+        desk_staff, monkeypatch):
+    code = make_voucher("money", 10_000)
+    ledger.redeem(code, staff=desk_staff, amount_cents=1_000, idempotency_key="race")
+    real_lock = ledger.lock_voucher_with_key
+
+    def lock_without_seeing_the_key(normalized, key):
+        voucher, _ = real_lock(normalized, key)
+        return voucher, None  # as if the winner had not committed yet
+
+    monkeypatch.setattr(ledger, "lock_voucher_with_key", lock_without_seeing_the_key)
+    with pytest.raises(DomainError) as refused:
+        ledger.redeem(code, staff=desk_staff, amount_cents=2_000, idempotency_key="race")
+    assert refused.value.code == "idempotency_key_reused" and refused.value.status == 422
+    assert ledger.voucher_by_code(code).remaining == 9_000 and entry_count(code) == 2

@@ -113,11 +113,14 @@ def _replayed(existing: LedgerEntry | None, kind: str, delta: int | None) -> Out
 
 
 def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, action: str,
-           note: str = "", key: str | None = None, reverses_id: int | None = None) -> Outcome:
+           note: str = "", key: str | None = None, reverses_id: int | None = None,
+           replay_delta: int | None = None) -> Outcome:
     """Write one entry through `record_entry`, audit it and commit.
 
     A unique violation means a concurrent twin won (same idempotency key, or the same
-    entry reversed twice): roll back and answer with what the winner wrote.
+    entry reversed twice): roll back and answer with what the winner wrote, if it was
+    the same action with the same `replay_delta` (None: any amount), else refuse with
+    `idempotency_key_reused` exactly as `_replay` does.
     """
     before = {"remaining": voucher.remaining, "status": voucher.status}
     voucher_id = voucher.id
@@ -135,7 +138,9 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
     except IntegrityError:
         db.session.rollback()
         if key and (existing := find_idempotent(voucher_id, key)) is not None:
-            return Outcome(existing, existing.voucher, created=False)
+            # The same check as the sequential path: the winner's entry answers only
+            # a request for the same action (and amount, where the caller fixed one).
+            return _replayed(existing, kind, replay_delta)
         if reverses_id is not None:
             raise Conflict("That entry has already been reversed.", code="already_reversed")
         raise
@@ -191,7 +196,8 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
         raise
     if (replayed := _replayed(earlier, "redeem", -quantity)) is not None:
         return replayed
-    return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key)
+    return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key,
+                  replay_delta=-quantity)
 
 
 def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
@@ -219,7 +225,7 @@ def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
     if already is not None:
         raise Conflict("That redemption has already been reversed.", code="already_reversed")
     return _write(voucher, "reverse", -target.delta, staff=staff, action="reverse",
-                  note=note, key=key, reverses_id=target.id)
+                  note=note, key=key, reverses_id=target.id, replay_delta=-target.delta)
 
 
 def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool:
