@@ -47,6 +47,8 @@ class Config:
         self.REDIS_URL = env("REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Explicit: Flask-Limiter otherwise keeps the last app's setting on its shared object.
+        self.RATELIMIT_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
         self.INSTANCE_DIR = env("GIFTSHOP_INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
         self.PDF_CACHE_DIR = env("PDF_CACHE_DIR", os.path.join(self.INSTANCE_DIR, "pdf-cache"))

@@ -16,14 +16,17 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
-from giftshop.web import LOCAL_TZ
+from giftshop.web import LOCAL_TZ, today_local
 
-# Vouchers that still owe something: active ones, frozen by a dispute or not.
-OUTSTANDING = Voucher.status == "active"
+# Vouchers that still owe something: active ones, frozen by a dispute or not; never
+# an expired promotional one (see Voucher.expired).
+def _outstanding(today: date):
+    return and_(Voucher.status == "active",
+                or_(Voucher.expires_on.is_(None), Voucher.expires_on >= today))
 PAID_STATUSES = ("paid", "refunded", "partially_refunded")
 
 
@@ -52,8 +55,9 @@ class Liability:
         ]
 
 
-def liability() -> Liability:
-    """What the shop still owes holders, in one aggregate query."""
+def liability(today: date | None = None) -> Liability:
+    """What the shop still owes holders on `today` (Portland; default now), in one
+    aggregate query."""
     money = Voucher.kind == "money"
     sessions = Voucher.kind == "sessions"
     session_value = (Voucher.remaining * Voucher.value_cents) // Voucher.initial
@@ -67,7 +71,7 @@ def liability() -> Liability:
             func.coalesce(func.sum(Voucher.remaining).filter(sessions), 0),
             func.coalesce(func.sum(session_value).filter(sessions), 0),
             func.coalesce(func.sum(value).filter(Voucher.frozen), 0),
-        ).where(OUTSTANDING, Voucher.remaining > 0)
+        ).where(_outstanding(today or today_local()), Voucher.remaining > 0)
     ).one()
     return Liability(*(int(x) for x in row))
 

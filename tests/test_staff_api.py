@@ -183,11 +183,14 @@ def test_a_session_cookie_does_not_authorize_the_api(client, tokens, issue):
     assert client.get(f"/api/v1/vouchers/{code}").status_code == 401
 
 
-@pytest.mark.parametrize("entry_id", ["0", str(2**63), str(10**30)])
-def test_reversing_an_impossible_entry_id_is_404(client, tokens, entry_id):
+@pytest.mark.parametrize("entry_id, error", [("0", "unknown_entry"), (str(2**31), "not_found"),
+                                             (str(2**63), "not_found"),
+                                             (str(10**30), "not_found")])
+def test_reversing_an_impossible_entry_id_is_404(client, tokens, entry_id, error):
+    # Ids no database integer can hold do not even match the route.
     response = client.post(f"/api/v1/redemptions/{entry_id}/reversal",
                            headers=auth(tokens["staff"]))
-    assert (response.status_code, response.get_json()["error"]) == (404, "unknown_entry")
+    assert (response.status_code, response.get_json()["error"]) == (404, error)
 
 
 def test_an_absurd_amount_is_refused_without_a_server_error(client, tokens, issue):

@@ -81,7 +81,7 @@ SCHEMAS = {
         "properties": {
             "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
             "initial": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0},
-            "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
+            "status": {"enum": ["active", "used", "voided", "refunded", "frozen", "expired"]},
         },
     },
     "Order": {

@@ -230,8 +230,9 @@ def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
 
 def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool:
     """ORS 646A.276: a money balance above $0 and under $5 after at least one
-    redemption that was not reversed."""
-    if not voucher.is_money or voucher.status != "active" or voucher.frozen:
+    redemption that was not reversed, on a sold certificate (never a promotional one)."""
+    if not voucher.is_money or voucher.status != "active" or voucher.frozen \
+            or voucher.promotional:
         return False
     if not 0 < voucher.remaining < CASHOUT_LIMIT_CENTS:
         return False
@@ -248,9 +249,9 @@ def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = No
     voucher = lock_voucher(code=_known_code(code))
     if (replayed := _replay(voucher.id, key, "cashout", None)) is not None:
         return replayed
-    # A closed or frozen voucher gets record_entry's own refusal (voided, refunded,
-    # frozen), which says more than "not cashable".
-    closed = voucher.status != "active" or voucher.frozen
+    # A closed, frozen or expired voucher gets record_entry's own refusal (voided,
+    # refunded, frozen, expired), which says more than "not cashable".
+    closed = voucher.status != "active" or voucher.frozen or voucher.expired()
     if not closed and not cashable(voucher):
         raise Conflict("Only a money balance under $5.00 after at least one redemption "
                        "can be cashed out.", code="not_cashable")

@@ -61,10 +61,23 @@ class Voucher(db.Model):
     def is_money(self) -> bool:
         return self.kind == "money"
 
+    def expired(self, today: date | None = None) -> bool:
+        """ORS 646A.278: a promotional voucher's printed date is the last day it is good
+        for; from the next Portland day on it is expired (only issuance sets the date)."""
+        if self.expires_on is None:
+            return False
+        if today is None:
+            from giftshop.web import today_local  # the web layer imports the models
+
+            today = today_local()
+        return today > self.expires_on
+
     @property
     def display_status(self) -> str:
         if self.status != "active":
             return self.status
+        if self.expired():
+            return "expired"
         if self.frozen:
             return "frozen"
         if self.remaining == 0:

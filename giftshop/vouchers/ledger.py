@@ -14,8 +14,8 @@ from giftshop.models import LedgerEntry, Voucher
 
 # Kinds that may still be written to a voucher that is no longer active.
 _ALLOWED_WHEN_CLOSED = {"adjust"}
-# Kinds refused while the voucher is frozen by a payment dispute.
-_BLOCKED_WHEN_FROZEN = {"redeem", "cashout"}
+# Kinds refused while the voucher is frozen by a payment dispute, or once it expired.
+_BLOCKED_WHEN_FROZEN = _BLOCKED_WHEN_EXPIRED = {"redeem", "cashout"}
 
 
 def lock_voucher(voucher_id: int | None = None, *, code: str | None = None) -> Voucher:
@@ -81,8 +81,8 @@ def record_entry(
     """Append one entry and move `remaining` by `delta`, or raise a DomainError.
 
     Guarantees: the balance never goes below zero nor above the initial value, a
-    voided or refunded voucher takes no entry but `adjust`, a frozen one takes no
-    redemption, and a repeated `idempotency_key` returns the first entry unchanged.
+    voided or refunded voucher takes no entry but `adjust`, a frozen or expired one
+    takes no redemption or cash-out, and a repeated `idempotency_key` returns the first entry unchanged.
     `lock=False` is for a caller that already holds the row lock (`lock_voucher`) and
     has itself answered a repeated key, or for a voucher created in this transaction;
     then neither the lock nor the key is looked up again. Does not commit.
@@ -97,6 +97,9 @@ def record_entry(
         raise Gone("This voucher has been voided.", code="voided")
     if voucher.status == "refunded" and kind not in _ALLOWED_WHEN_CLOSED:
         raise Gone("This voucher has been refunded.", code="refunded")
+    if kind in _BLOCKED_WHEN_EXPIRED and voucher.expired():
+        raise Gone(f"This promotional voucher expired on {voucher.expires_on:%B %-d, %Y}.",
+                   code="expired")
     if voucher.frozen and kind in _BLOCKED_WHEN_FROZEN:
         raise Conflict(
             "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",

@@ -8,7 +8,7 @@ from giftshop.errors import UnknownCode
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.codes import normalize_code
-from giftshop.web import money
+from giftshop.web import local_date, money
 
 # What each ledger kind means to a holder (staff names and notes are never shown).
 PUBLIC_LABELS = {
@@ -69,4 +69,6 @@ def public_history(voucher: Voucher) -> list[PublicEntry]:
 
 
 def status_text(voucher: Voucher) -> str:
+    if voucher.display_status == "expired":
+        return f"Expired on {local_date(voucher.expires_on)} — no longer valid"
     return STATUS_TEXT.get(voucher.display_status, voucher.display_status)
