@@ -66,6 +66,22 @@ def find_idempotent(voucher_id: int, key: str) -> LedgerEntry | None:
     ).scalar_one_or_none()
 
 
+def _refuse_if_closed(voucher: Voucher, kind: str) -> None:
+    """The voucher's state rules: voided/refunded (410), expired (410), frozen (409)."""
+    if voucher.status == "voided" and kind not in _ALLOWED_WHEN_CLOSED:
+        raise Gone("This voucher has been voided.", code="voided")
+    if voucher.status == "refunded" and kind not in _ALLOWED_WHEN_CLOSED:
+        raise Gone("This voucher has been refunded.", code="refunded")
+    if kind in _BLOCKED_WHEN_EXPIRED and voucher.expired():
+        raise Gone(f"This promotional voucher expired on {voucher.expires_on:%B %-d, %Y}.",
+                   code="expired")
+    if voucher.frozen and kind in _BLOCKED_WHEN_FROZEN:
+        raise Conflict(
+            "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",
+            code="frozen",
+        )
+
+
 def record_entry(
     voucher: Voucher,
     kind: str,
@@ -93,18 +109,7 @@ def record_entry(
         existing = find_idempotent(voucher.id, idempotency_key)
         if existing is not None:
             return existing
-    if voucher.status == "voided" and kind not in _ALLOWED_WHEN_CLOSED:
-        raise Gone("This voucher has been voided.", code="voided")
-    if voucher.status == "refunded" and kind not in _ALLOWED_WHEN_CLOSED:
-        raise Gone("This voucher has been refunded.", code="refunded")
-    if kind in _BLOCKED_WHEN_EXPIRED and voucher.expired():
-        raise Gone(f"This promotional voucher expired on {voucher.expires_on:%B %-d, %Y}.",
-                   code="expired")
-    if voucher.frozen and kind in _BLOCKED_WHEN_FROZEN:
-        raise Conflict(
-            "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",
-            code="frozen",
-        )
+    _refuse_if_closed(voucher, kind)
     new_remaining = voucher.remaining + delta
     if new_remaining < 0:
         if voucher.kind == "sessions":
