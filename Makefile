@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app giftshop
 PYTHON ?= python3
-# Debian packages: WeasyPrint's text stack, PDF → PNG for tests, the browser for tests, fonts, wrk.
-APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian packages: WeasyPrint's text stack, pg_dump/pg_restore for `db backup`, PDF → PNG for
+# tests, the browser for tests, fonts, wrk.
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client
 APT_TEST := $(APT_RUN) poppler-utils chromium wrk nodejs
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
