@@ -6,6 +6,7 @@ from giftshop.admin import audit_log, catalog, orders, vouchers  # noqa: F401  (
 from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
 from giftshop.admin.forms import ButtonForm
+from giftshop.checkout.refunds import failed_refunds
 from giftshop.vouchers.failed_mail import unresolved_failures
 
 __all__ = ["bp"]
@@ -14,4 +15,5 @@ __all__ = ["bp"]
 @bp.get("")
 def index():
     return render_template("admin/index.html", liability=reports.liability(),
-                           failed_emails=unresolved_failures(), button=ButtonForm())
+                           failed_emails=unresolved_failures(), failed_refunds=failed_refunds(),
+                           button=ButtonForm())
