@@ -92,3 +92,36 @@ def test_no_digest_when_nothing_failed(app, smtp_server):
         paid_order()
         outbox.run_pass(DAY_ONE)
         assert digests(smtp_server) == [] and len(smtp_server.messages) == 2
+
+
+@pytest.mark.browser
+def test_the_dashboard_section_reads_well_on_a_phone_and_a_laptop(app, smtp_server, tmp_path):
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.live_server import serve
+    from tests.test_accessibility import CHROMIUM_ARGS, serious_violations
+
+    make_staff_owner = owner_client(app)  # creates the owner account
+    del make_staff_owner
+    with app.app_context():
+        bounced_delivery(smtp_server, "a-very-long-address.for-a-gift@typo-domain.example")
+    shots = os.environ.get("GIFTSHOP_SCREENSHOTS", str(tmp_path))
+    with serve(app) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for width, height in ((390, 844), (1280, 800)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(base + "/desk/login")
+            page.fill("input[name=email]", OWNER_EMAIL)
+            page.fill("input[name=password]", "correct horse battery")
+            page.click("input[type=submit]")
+            page.wait_for_url(base + "/desk")
+            page.goto(base + "/admin")
+            section = page.locator("#failed-emails")
+            assert "550 5.1.1 No such mailbox" in section.inner_text()
+            assert section.get_by_role("button", name="Resend").is_visible()
+            assert serious_violations(page, phone=width == 390) == []
+            page.screenshot(path=f"{shots}/admin-attention-{width}.png", full_page=True)
+            page.close()
+        browser.close()
