@@ -10,7 +10,7 @@ APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-cor
 APT_TEST := $(APT_RUN) poppler-utils chromium wrk nodejs
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql deps dev-deps system-deps system-test-deps migrate seed bench clean
+.PHONY: run test test-sqlite test-postgresql deps dev-deps system-deps system-test-deps migrate seed bench soak clean
 
 $(VENV)/.deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ test-postgresql: dev-deps
 # Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (~10 min).
 bench: dev-deps
 	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.run
+
+# Mixed load for SOAK_SECONDS (default 1200 = 20 min) with worker kills, then correctness and
+# memory checks; prints a Markdown summary. Not part of `make test`.
+soak: dev-deps
+	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) instance/pdf-cache .pytest_cache
