@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app giftshop
 PYTHON ?= python3
-# Debian packages: WeasyPrint's text stack, PDF → PNG for tests, the browser for tests, fonts, wrk.
-APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian packages: WeasyPrint's text stack, pg_dump/pg_restore for `db backup`, PDF → PNG for
+# tests, the browser for tests, fonts, wrk.
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client
 APT_TEST := $(APT_RUN) poppler-utils chromium wrk nodejs
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql deps dev-deps system-deps system-test-deps migrate seed bench clean
+.PHONY: run test test-sqlite test-postgresql deps dev-deps system-deps system-test-deps migrate seed bench soak clean
 
 $(VENV)/.deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,11 @@ test-postgresql: dev-deps
 # Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (~10 min).
 bench: dev-deps
 	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.run
+
+# Mixed load for SOAK_SECONDS (default 1200 = 20 min) with worker kills, then correctness and
+# memory checks; prints a Markdown summary. Not part of `make test`.
+soak: dev-deps
+	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) instance/pdf-cache .pytest_cache

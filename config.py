@@ -52,6 +52,8 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.INSTANCE_DIR = env("GIFTSHOP_INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
         self.PDF_CACHE_DIR = env("PDF_CACHE_DIR", os.path.join(self.INSTANCE_DIR, "pdf-cache"))
+        # Least-recently-used PDFs are evicted past this size (a re-render costs ~60 ms).
+        self.PDF_CACHE_MAX_MB = float(env("PDF_CACHE_MAX_MB", "200"))
         self.OUTBOX_THREAD = _bool("OUTBOX_THREAD")
         # The practice, printed on pages and vouchers.
         self.PRACTICE_NAME = env("PRACTICE_NAME", "West Hills Massage")

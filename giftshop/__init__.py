@@ -3,6 +3,7 @@ from flask import Flask
 
 from config import Config
 from giftshop import web
+from giftshop.ops.request_log import register_request_log
 
 
 def create_app(config_class=Config) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config_class=Config) -> Flask:
     web.register_error_handlers(app)
     web.register_template_helpers(app)
     web.register_security(app)
+    register_request_log(app)
     start_outbox_thread(app)
     return app
 
@@ -84,10 +86,11 @@ def register_blueprints(app: Flask) -> None:
     from giftshop.catalog.views import bp as catalog_bp
     from giftshop.checkout.views import bp as checkout_bp
     from giftshop.desk.views import bp as desk_bp
+    from giftshop.ops.health import bp as health_bp
     from giftshop.vouchers.views import bp as vouchers_bp
 
     for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
-               openapi_bp):
+               openapi_bp, health_bp):
         app.register_blueprint(bp)
 
 

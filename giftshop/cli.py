@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(report_cli)
 
+    register_backup(app)
+
     @app.cli.command("seed")
     def seed():
         """Create the seed catalog (idempotent)."""
@@ -22,3 +24,40 @@ def register(app: Flask) -> None:
 
         created = seed_catalog()
         click.echo(f"Catalog seeded: {created} product(s) created.")
+
+
+def register_backup(app: Flask) -> None:
+    """`db backup FILE` / `db restore FILE`, beside Flask-Migrate's `db upgrade`."""
+    from flask_migrate.cli import db as db_group
+
+    @db_group.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def backup(file):
+        """Write a consistent snapshot of the database to FILE (safe while the shop serves)."""
+        from flask import current_app
+
+        from giftshop import backup as service
+        from giftshop.errors import DomainError
+
+        try:
+            service.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Backup written to {file}.")
+
+    @db_group.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def restore(file):
+        """Load FILE (made by `db backup`) into this database, which must be empty."""
+        from flask import current_app
+
+        from giftshop import backup as service
+        from giftshop.errors import DomainError
+        from giftshop.extensions import db
+
+        try:
+            service.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file,
+                            list(db.metadata.tables))
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Restored {file}.")

@@ -317,3 +317,69 @@ def test_webhook_racing_a_refund_made_here_does_not_count_it_twice(app, localstr
         assert (order.status, order.refunded_cents) == ("refunded", 10_000)
         refunds = db.session.scalars(select(Refund)).all()
         assert [(r.source, r.amount_cents) for r in refunds] == [("shop", 10_000)]
+
+
+def _failed(stripe_refund, status="failed"):
+    return {**stripe_refund, "status": status, "failure_reason": "expired_or_canceled_card"}
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_refund_stripe_later_fails_gives_the_value_back_once(app, client, localstripe, status):
+    order_id = paid_order(app, localstripe, [CERT_50])
+    with app.app_context():
+        first, second = vouchers_of(order_id)
+        redeem(first, 1_000)
+        before = snapshot(order_id)
+        refund_order(order_id, {first.id: 4_000, second.id: 5_000}, request_key="k")
+        assert [(v.status, v.remaining) for v in vouchers_of(order_id)] == [("refunded", 0)] * 2
+        stripe_refund = localstripe.refunds_for(db.session.get(Order, order_id).payment_intent_id)[0]
+    # Stripe announces the failure twice, under two event types.
+    for kind in ("refund.updated", "charge.refund.updated", "refund.updated"):
+        assert deliver(client, event(kind, _failed(stripe_refund, status))).status_code == 200
+    with app.app_context():
+        status_now, refunded, vouchers, entries, refunds = snapshot(order_id)
+        assert (status_now, refunded, vouchers) == before[:3] == ("paid", 0, [("active", 4_000),
+                                                                            ("active", 5_000)])
+        assert entries == before[3] + 4  # two refund entries and their two compensations
+        reversals = db.session.scalars(select(LedgerEntry).where(
+            LedgerEntry.kind == "reverse").order_by(LedgerEntry.id)).all()
+        assert [e.delta for e in reversals] == [4_000, 5_000]
+        assert all(f"refund {status} at Stripe" == e.note for e in reversals)
+        audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "refund.failed")).one()
+        assert audit.after["vouchers_restored"] == {first.code: 4_000, second.code: 5_000}
+        assert audit.after["status"] == "paid"
+        redeem(db.session.get(Voucher, first.id), 4_000)  # spendable again
+
+
+def test_a_failed_refund_announced_by_10_concurrent_events_is_given_back_once(
+        app, localstripe):
+    order_id = paid_order(app, localstripe, [CERT_50])
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        refund_order(order_id, full_allocation(order), request_key="k")
+        stripe_refund = localstripe.refunds_for(order.payment_intent_id)[0]
+    payloads = [event("refund.updated" if i % 2 else "charge.refund.updated",
+                      _failed(stripe_refund)) for i in range(10)]
+    assert run_concurrently(app, 10, lambda c, i: deliver(c, payloads[i]).status_code) == [200] * 10
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert (order.status, order.refunded_cents) == ("paid", 0)
+        assert [(v.status, v.remaining) for v in vouchers_of(order_id)] == [("active", 5_000)] * 2
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.kind == "reverse")) == 2
+        assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "refund.failed")) == 1
+
+
+def test_the_dashboard_lists_failed_refunds(app, client, localstripe):
+    from tests.support.auth import owner_client
+
+    order_id = paid_order(app, localstripe, [CERT_50])
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        refund_order(order_id, full_allocation(order), request_key="k")
+        stripe_refund = localstripe.refunds_for(order.payment_intent_id)[0]
+    deliver(client, event("refund.updated", _failed(stripe_refund)))
+    page = owner_client(app).get("/admin").get_data(as_text=True)
+    assert "Refunds that failed (1)" in page and "$100.00" in page
+    assert f"/admin/orders/{order_id}" in page and "value given back" in page

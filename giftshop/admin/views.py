@@ -5,10 +5,15 @@ from giftshop import reports
 from giftshop.admin import audit_log, catalog, orders, staff, vouchers  # noqa: F401  (routes)
 from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
+from giftshop.admin.forms import ButtonForm
+from giftshop.checkout.refunds import failed_refunds
+from giftshop.vouchers.failed_mail import unresolved_failures
 
 __all__ = ["bp"]
 
 
 @bp.get("")
 def index():
-    return render_template("admin/index.html", liability=reports.liability())
+    return render_template("admin/index.html", liability=reports.liability(),
+                           failed_emails=unresolved_failures(), failed_refunds=failed_refunds(),
+                           button=ButtonForm())

@@ -70,9 +70,14 @@ def order_snapshot(order: Order) -> dict:
 
 
 def _apply_to_order(order: Order, amount_cents: int) -> None:
-    order.refunded_cents += amount_cents
-    order.status = "refunded" if order.refunded_cents >= order.total_cents \
-        else "partially_refunded"
+    """Add a refund (or, negative, give back a failed one) to the order's total and status."""
+    order.refunded_cents = max(order.refunded_cents + amount_cents, 0)
+    if order.refunded_cents == 0:
+        order.status = "paid"
+    elif order.refunded_cents >= order.total_cents:
+        order.status = "refunded"
+    else:
+        order.status = "partially_refunded"
 
 
 def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
@@ -240,9 +245,8 @@ def record_stripe_refund(obj: dict) -> str:
         if existing.status != status:
             record_audit("refund.status", existing, actor="stripe",
                          before={"status": existing.status}, after={"status": status})
-            if status in _FAILED:
-                log.warning("Stripe refund %s of order %s is now %s; vouchers left as they "
-                            "are, the owner must adjust", obj["id"], order.public_id, status)
+            if status in _FAILED and existing.status not in _FAILED:
+                _give_back(order, existing, status)
             existing.status = status
         db.session.commit()
         return "known"
@@ -261,6 +265,43 @@ def record_stripe_refund(obj: dict) -> str:
         "stripe_refund_id": refund.stripe_refund_id, "vouchers": taken})
     db.session.commit()
     return "recorded"
+
+
+def failed_refunds(limit: int = 20) -> list[Refund]:
+    """The latest refunds Stripe failed or canceled (their value was given back)."""
+    return list(db.session.scalars(select(Refund).where(Refund.status.in_(_FAILED))
+                                   .order_by(Refund.id.desc()).limit(limit)))
+
+
+def _give_back(order: Order, refund: Refund, status: str) -> None:
+    """A refund Stripe failed or canceled returned no money: undo what it took.
+
+    Each of its `refund` entries gets one compensating `reverse` entry through the
+    ledger writer (`reverses_id` is unique, so an entry is compensated once even if
+    this ran twice); a voucher the refund had closed is active again; the order's
+    refunded total and status go back. The caller holds the order lock (every refund
+    event takes it first) and commits.
+    """
+    before = order_snapshot(order)
+    entries = db.session.scalars(select(LedgerEntry).where(
+        LedgerEntry.refund_id == refund.id, LedgerEntry.kind == "refund")
+        .order_by(LedgerEntry.id)).all()
+    restored: dict[str, int] = {}
+    for entry in entries:
+        if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
+            continue
+        voucher = lock_voucher(entry.voucher_id)
+        if voucher.status == "refunded":
+            voucher.status = "active"  # what it was: only an active voucher is refundable
+        record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
+                     reverses_id=entry.id, refund_id=refund.id, lock=False)
+        restored[voucher.code] = -entry.delta
+    _apply_to_order(order, -refund.amount_cents)
+    record_audit("refund.failed", refund, actor="stripe", before=before, after={
+        **order_snapshot(order), "refund_status": status, "amount_cents": refund.amount_cents,
+        "stripe_refund_id": refund.stripe_refund_id, "vouchers_restored": restored})
+    log.warning("Stripe refund %s of order %s is %s; value given back to %d voucher(s)",
+                refund.stripe_refund_id, order.public_id, status, len(restored))
 
 
 @handles("refund.created", "refund.updated", "charge.refund.updated")

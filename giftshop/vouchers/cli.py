@@ -19,7 +19,7 @@ def run(once: bool, limit: int, interval: float):
     if not current_app.config["MAIL_SERVER"]:
         raise click.ClickException("MAIL_SERVER is not set: nowhere to send email.")
     if once:
-        report = outbox.send_due(limit=limit)
+        report = outbox.run_pass(limit=limit)
         click.echo(f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
                    f"failed {len(report.failed)}")
         return

@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
+from giftshop.vouchers.failed_mail import queue_owner_digest
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _deliver(message_id: int, now: datetime) -> str:
 
 def _record_failure(message_id: int, now: datetime, exc: Exception) -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    row.last_error = describe_failure(exc)[:2000]
     if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
         outcome = "failed"
@@ -128,6 +129,18 @@ def _record_failure(message_id: int, now: datetime, exc: Exception) -> str:
     log.warning("outbox message %s not sent (attempt %s, %s): %s",
                 message_id, row.attempts, outcome, row.last_error)
     return outcome
+
+
+def describe_failure(exc: Exception) -> str:
+    """The reason as the owner reads it on the dashboard: the server's reply, not a repr."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{code} {reply.decode(errors='replace')} (recipient refused)"
+                         for code, reply in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) \
+            else str(exc.smtp_error)
+        return f"{exc.smtp_code} {reply}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -174,6 +187,12 @@ def smtp_send(email: EmailMessage, config) -> None:
         smtp.send_message(email)
 
 
+def run_pass(now: datetime | None = None, limit: int = 20) -> SendReport:
+    """One worker pass: queue the owner's daily digest when it is due, then send."""
+    queue_owner_digest(now)
+    return send_due(now, limit=limit)
+
+
 def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | None = None,
                 limit: int = 20) -> None:
     """Send due messages every `interval` seconds until `stop` is set."""
@@ -181,7 +200,7 @@ def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | N
     while not stop.is_set():
         try:
             with app.app_context():
-                report = send_due(limit=limit)
+                report = run_pass(limit=limit)
                 db.session.remove()
         except Exception:  # noqa: BLE001 — keep the sender alive through a DB hiccup
             log.exception("outbox sender pass failed")

@@ -8,12 +8,12 @@ the page only through Jinja's autoescaping, so a message can never add a tag.
 Rendered PDFs are cached on disk under `PDF_CACHE_DIR`, keyed by a hash of the
 HTML (which holds everything printed), the stylesheet and the WeasyPrint version:
 any edit to what is printed gives a new key, and stale files are never served.
+The cache stays under `PDF_CACHE_MAX_MB` (see `pdf_cache.py`).
 """
 import base64
 import hashlib
 import mimetypes
 import os
-import tempfile
 import threading
 from urllib.parse import unquote_to_bytes
 from urllib.request import url2pathname
@@ -24,6 +24,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from giftshop.models import Order, Voucher
+from giftshop.vouchers import pdf_cache
 from giftshop.vouchers.qr import qr_data_uri, voucher_url
 
 TEMPLATE = "vouchers/voucher_pdf.html"
@@ -131,17 +132,15 @@ def render_pdf(vouchers: list[Voucher], *, fetcher: StaticOnlyFetcher | None = N
     html = voucher_html(vouchers)
     path = _cache_path(html) if use_cache else None
     if path is not None:
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            pass
+        cached = pdf_cache.read(path)
+        if cached is not None:
+            return cached
     fetcher = fetcher or new_fetcher()
     for voucher in vouchers:
         fetcher.allow(qr_data_uri(voucher.code))
     pdf = html_to_pdf(html, fetcher)
     if path is not None:
-        _write_atomically(path, pdf)
+        pdf_cache.write(path, pdf, max_bytes=int(current_app.config["PDF_CACHE_MAX_MB"] * 1024 * 1024))
     return pdf
 
 
@@ -172,16 +171,3 @@ def _cache_path(html: str) -> str:
     key = digest.hexdigest()
     return os.path.join(current_app.config["PDF_CACHE_DIR"], key[:2], key + ".pdf")
 
-
-def _write_atomically(path: str, data: bytes) -> None:
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
