@@ -11,6 +11,7 @@ from sqlalchemy import and_, select, update
 from giftshop.errors import Conflict, DomainError, Gone, UnknownCode
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
+from giftshop.vouchers.lookup import amount_text
 
 # Kinds that may still be written to a voucher that is no longer active.
 _ALLOWED_WHEN_CLOSED = {"adjust"}
@@ -66,6 +67,14 @@ def find_idempotent(voucher_id: int, key: str) -> LedgerEntry | None:
     ).scalar_one_or_none()
 
 
+def what_is_left(voucher: Voucher) -> str:
+    """Why an overdraw is refused, in the words the desk needs: "Only 3 sessions left.",
+    "Only $12.50 left.", "No sessions left"."""
+    if voucher.remaining <= 0:
+        return "No sessions left." if voucher.kind == "sessions" else "No balance left."
+    return f"Only {amount_text(voucher, voucher.remaining)} left."
+
+
 def record_entry(
     voucher: Voucher,
     kind: str,
@@ -104,9 +113,8 @@ def record_entry(
         )
     new_remaining = voucher.remaining + delta
     if new_remaining < 0:
-        if voucher.kind == "sessions":
-            raise Conflict("No sessions left for that.", code="no_sessions_left")
-        raise Conflict("That is more than the remaining balance.", code="insufficient_balance")
+        code = "no_sessions_left" if voucher.kind == "sessions" else "insufficient_balance"
+        raise Conflict(what_is_left(voucher), code=code)
     if new_remaining > voucher.initial:
         raise DomainError("That would leave more than the voucher was issued for.",
                           code="over_initial", status=409)
