@@ -27,7 +27,7 @@
 
   // After a miss the field keeps what was read, selected, so the next scan replaces it.
   var field = document.getElementById("code");
-  if (field && field.value) { field.select(); }
+  if (field && field.value) { field.focus(); field.select(); }
 
   var root = document.getElementById("scanner");
   if (!root) { return; }
