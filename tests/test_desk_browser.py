@@ -53,7 +53,23 @@ def sign_in(page, base_url: str) -> None:
     page.wait_for_url(base_url + "/desk")
 
 
-def test_staff_sign_in_type_a_code_and_redeem_a_session_on_a_phone(live_server, voucher):
+def shoot(page, name: str) -> None:
+    """A screenshot for a person to look at, when DESK_SCREENSHOTS names a folder."""
+    if shots := os.environ.get("DESK_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+
+
+def inside_viewport_without_scrolling(page, selector: str) -> bool:
+    assert page.evaluate("window.scrollY") == 0
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return (box is not None and box["x"] >= 0 and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"]
+            and box["y"] + box["height"] <= size["height"])
+
+
+def test_the_therapist_redeems_and_undoes_a_session_in_two_taps_on_a_phone(live_server,
+                                                                           voucher):
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
@@ -65,25 +81,52 @@ def test_staff_sign_in_type_a_code_and_redeem_a_session_on_a_phone(live_server, 
         field.type(format_code(voucher).lower())  # printed form, any case
         field.press("Enter")
         page.wait_for_url(f"{live_server}/desk/v/{voucher}")
+        shoot(page, "desk-voucher-phone")
+        expect(page.locator(".demo-banner")).to_be_visible()  # the test shop is in demo mode
         expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
         expect(page.locator("body")).to_contain_text("Rosa Holder")
-        page.click("#redeem-submit")  # not confirmed yet: nothing happens
-        expect(page.locator("#redeem-confirm ~ .error")).to_contain_text("Tick the box")
-        expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
-        page.check("#redeem-confirm")
-        page.click("#redeem-submit")
+        for part in ("#remaining", "#redeem-sessions", "#redeem-submit"):
+            assert inside_viewport_without_scrolling(page, part), part
+        expect(page.locator("#redeem-submit")).to_have_value("Redeem 1 session")
+        assert page.locator("input[type=checkbox]").count() == 0  # no tick box to forget
+
+        page.locator("#redeem-submit").tap()  # tap 1
         expect(page.locator("#done-what")).to_have_text("Redeemed 1 session")
         expect(page.locator("#remaining")).to_have_text("5 of 6 sessions left")
         size = page.locator("#remaining").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert size >= 32  # large type
-        if shots := os.environ.get("DESK_SCREENSHOTS"):  # for a person to look at
-            page.screenshot(path=os.path.join(shots, "desk-redeemed.png"), full_page=True)
+        assert inside_viewport_without_scrolling(page, "#undo-submit")
+        shoot(page, "desk-redeemed-phone")
+        page.locator("#undo-submit").tap()  # tap 2
+        expect(page.locator("#done-what")).to_have_text("Reversed 1 session")
+        expect(page.locator("#remaining")).to_have_text("6 of 6 sessions left")
+        expect(page.locator("#undo-submit")).to_have_count(0)
+        shoot(page, "desk-undone-phone")
+
         page.click("text=Back to this voucher")
-        if shots := os.environ.get("DESK_SCREENSHOTS"):
-            page.screenshot(path=os.path.join(shots, "desk-voucher.png"), full_page=True)
-        expect(page.locator("#remaining")).to_have_text("5 of 6 sessions left")
         expect(page.locator("table.history")).to_contain_text("Dana")
+        expect(page.locator("table.history")).to_contain_text("Reversed 1 session")
+        page.fill("#redeem-sessions", "7")  # the label follows the field…
+        expect(page.locator("#redeem-submit")).to_have_value("Redeem 7 sessions")
+        page.locator("#redeem-submit").tap()  # …and the refusal says what is left
+        expect(page.locator("#action-error")).to_have_text("Only 6 sessions left.")
+        shoot(page, "desk-refused-phone")
         assert errors == []
+        browser.close()
+
+
+def test_the_therapist_finds_a_client_by_name_without_the_code(live_server, voucher):
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+        sign_in(page, live_server)
+        page.fill("#code", "rosa hold")
+        page.press("#code", "Enter")
+        expect(page.locator(".results li")).to_have_count(1)
+        expect(page.locator(".results")).to_contain_text("6 of 6 sessions left")
+        shoot(page, "desk-search-phone")
+        page.locator(".results a").tap()
+        page.wait_for_url(f"{live_server}/desk/v/{voucher}")
         browser.close()
 
 

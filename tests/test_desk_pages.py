@@ -1,7 +1,9 @@
-"""The front-desk pages: forms with CSRF tokens, confirmation boxes and idempotency keys,
-the voucher screen, lookup, and the camera-frame scan endpoint."""
+"""The front-desk pages: forms with CSRF tokens and idempotency keys, one-tap redeem and
+undo, messages that say what is left, the voucher screen, lookup and search, and the
+camera-frame scan endpoint."""
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import qrcode
@@ -46,7 +48,7 @@ def test_double_submitting_the_redeem_form_redeems_once(app, pages):
     desk, _, make = pages
     code = make("money", 10_000)
     url = f"/desk/v/{code}"
-    form = page_form(desk, url, "redeem", amount="$37.50", confirm="y")
+    form = page_form(desk, url, "redeem", amount="$37.50")
     first = desk.post(f"{url}/redeem", data=form)
     second = desk.post(f"{url}/redeem", data=form)
     assert first.status_code == second.status_code == 302
@@ -61,16 +63,11 @@ def test_the_redeem_form_refuses_bad_amounts_and_overdrafts_clearly(app, pages):
     desk, _, make = pages
     code = make("money", 2_000)
     url = f"/desk/v/{code}"
-    bad = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="ten",
-                                                     confirm="y"))
+    bad = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="ten"))
     assert bad.status_code == 422 and "like 62.50" in bad.get_data(as_text=True)
-    unconfirmed = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="5"))
-    assert unconfirmed.status_code == 422
-    assert "Tick the box to confirm" in unconfirmed.get_data(as_text=True)
-    over = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="20.01",
-                                                      confirm="y"))
+    over = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="20.01"))
     assert over.status_code == 409
-    assert "more than the remaining balance" in over.get_data(as_text=True)
+    assert "Only $20.00 left." in over.get_data(as_text=True)
     with app.app_context():
         assert entry_count(code) == 1
 
@@ -79,7 +76,7 @@ def test_the_voucher_screen_shows_what_remains_and_the_history_in_pacific_time(a
     desk, _, make = pages
     code = make("sessions", 6)
     url = f"/desk/v/{code}"
-    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="2", confirm="y"))
+    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="2"))
     html = desk.get(url).get_data(as_text=True)
     assert "4 of 6 sessions left" in html and "Rosa Holder" in html
     with app.app_context():
@@ -88,21 +85,58 @@ def test_the_voucher_screen_shows_what_remains_and_the_history_in_pacific_time(a
     assert "Redeemed 2 sessions" in html and "desk@westhillsmassage.test" in html
 
 
-def test_undo_asks_for_confirmation_then_reverses_once(app, pages):
+def test_the_redeem_button_says_what_one_tap_takes_and_there_is_no_tick_box(app, pages):
+    desk, _, make = pages
+    html = desk.get(f"/desk/v/{make('sessions', 6)}").get_data(as_text=True)
+    assert re.search(r'id="redeem-submit"[^>]*value="Redeem 1 session"', html) or \
+        re.search(r'value="Redeem 1 session"[^>]*id="redeem-submit"', html)
+    assert "redeem-confirm" not in html and "Tick the box" not in html
+
+
+def test_the_success_screen_undoes_a_redemption_in_one_tap_once(app, pages):
     desk, _, make = pages
     code = make("sessions", 6)
     url = f"/desk/v/{code}"
-    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="1", confirm="y"))
+    redeemed = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="1"))
+    done_url = redeemed.headers["Location"]
     with app.app_context():
         entry_id = ledger.history(ledger.voucher_by_code(code))[-1].id
+    done_html = desk.get(done_url).get_data(as_text=True)
+    assert "5 of 6 sessions left" in done_html and "Undo: give back 1 session" in done_html
     undo_url = f"/desk/entries/{entry_id}/reverse"
-    assert "Undo this redemption?" in desk.get(undo_url).get_data(as_text=True)
-    assert desk.post(undo_url, data=page_form(desk, undo_url, "reverse")).status_code == 422
-    done = desk.post(undo_url, data=page_form(desk, undo_url, "reverse", confirm="y"))
-    assert done.status_code == 302
-    assert "6 of 6 sessions left" in desk.get(done.headers["Location"]).get_data(as_text=True)
-    again = desk.post(undo_url, data=page_form(desk, undo_url, "reverse", confirm="y"))
+    undone = desk.post(undo_url, data=page_form(desk, done_url, "reverse"))
+    assert undone.status_code == 302
+    after = desk.get(undone.headers["Location"]).get_data(as_text=True)
+    assert "6 of 6 sessions left" in after and "Reversed 1 session" in after
+    assert "Undo: give back" not in desk.get(done_url).get_data(as_text=True)
+    again = desk.post(undo_url, data=page_form(desk, undo_url, "reverse"))
     assert again.status_code == 409 and "already been reversed" in again.get_data(as_text=True)
+
+
+def test_a_redemption_past_what_remains_says_what_is_left(app, pages):
+    desk, _, make = pages
+    code = make("sessions", 3)
+    url = f"/desk/v/{code}"
+    over = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="5"))
+    assert over.status_code == 409 and "Only 3 sessions left." in over.get_data(as_text=True)
+    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="2"))
+    over = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="2"))
+    assert "Only 1 session left." in over.get_data(as_text=True)
+
+
+def test_staff_cannot_undo_from_the_success_screen_after_the_window(app, pages):
+    desk, owner, make = pages
+    code = make("money", 5_000)
+    url = f"/desk/v/{code}"
+    done_url = desk.post(f"{url}/redeem",
+                         data=page_form(desk, url, "redeem", amount="10")).headers["Location"]
+    assert "Undo: give back $10.00" in desk.get(done_url).get_data(as_text=True)
+    with app.app_context():
+        entry = ledger.history(ledger.voucher_by_code(code))[-1]
+        entry.created_at -= ledger.STAFF_REVERSAL_WINDOW + timedelta(minutes=1)
+        db.session.commit()
+    assert "Undo: give back" not in desk.get(done_url).get_data(as_text=True)
+    assert "Undo: give back $10.00" in owner.get(done_url).get_data(as_text=True)
 
 
 def test_cash_out_is_offered_only_for_a_small_used_balance(app, pages):
@@ -114,7 +148,7 @@ def test_cash_out_is_offered_only_for_a_small_used_balance(app, pages):
                     "cashout-idempotency_key": "12345678-abcd", "cashout-confirm": "y"}
     refused = desk.post(f"{url}/cashout", data=refused_form)
     assert refused.status_code == 409 and "under $5.00" in refused.get_data(as_text=True)
-    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="45.01", confirm="y"))
+    desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", amount="45.01"))
     assert "Cash out $4.99" in desk.get(url).get_data(as_text=True)
     done = desk.post(f"{url}/cashout", data=page_form(desk, url, "cashout", confirm="y"))
     assert "$0.00 of $50.00" in desk.get(done.headers["Location"]).get_data(as_text=True)
@@ -146,7 +180,8 @@ def test_lookup_accepts_codes_and_qr_urls_and_explains_misses(app, pages):
     assert unknown.status_code == 404 and "No voucher has that code" in unknown.get_data(
         as_text=True)
     nonsense = desk.get("/desk/lookup", query_string={"code": "hello"})
-    assert nonsense.status_code == 422 and "not a voucher code" in nonsense.get_data(as_text=True)
+    assert nonsense.status_code == 404
+    assert "No voucher matches “hello”" in nonsense.get_data(as_text=True)
     assert desk.get(f"/desk/v/{printed}").headers["Location"] == f"/desk/v/{code}"
     assert desk.get("/desk/v/WHM-0000-0000-0000").status_code == 404
 

@@ -11,6 +11,7 @@ from giftshop.desk import ledger
 from giftshop.desk.auth import api_owner_required, api_staff_required, current_api_staff
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
+from giftshop.vouchers.search import MAX_QUERY, MAX_RESULTS, search_vouchers
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -45,6 +46,20 @@ def _created(outcome: ledger.Outcome, **extra):
     body = {"id": outcome.entry.id, "remaining": outcome.voucher.remaining, **extra}
     headers = {} if outcome.created else {"Idempotent-Replayed": "true"}
     return body, 201, headers
+
+
+@bp.get("/vouchers")
+@api_staff_required
+def search():
+    query = request.args.get("q", "")
+    if not query.strip():
+        raise ValidationFailed({"q": "Send ?q= with part of a code, a name or an email."})
+    if len(query) > MAX_QUERY:
+        raise ValidationFailed({"q": f"Use at most {MAX_QUERY} characters."})
+    return {"vouchers": [
+        {"code": v.code, "kind": v.kind, "remaining": v.remaining, "status": v.display_status,
+         "recipient_name": v.recipient_name, "purchaser_name": v.purchaser_name}
+        for v in search_vouchers(query)]}
 
 
 @bp.get("/vouchers/<code>")
@@ -142,6 +157,20 @@ SCHEMAS = {
             "history": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerEntry"}},
         },
     },
+    "VoucherMatches": {
+        "type": "object", "required": ["vouchers"],
+        "properties": {"vouchers": {"type": "array", "maxItems": MAX_RESULTS, "items": {
+            "type": "object",
+            "required": ["code", "kind", "remaining", "status", "recipient_name",
+                         "purchaser_name"],
+            "properties": {
+                "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
+                "remaining": {"type": "integer", "minimum": 0},
+                "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
+                "recipient_name": {"type": ["string", "null"]},
+                "purchaser_name": {"type": "string"},
+            }}}},
+    },
     "RedemptionRequest": {
         "type": "object", "additionalProperties": False,
         "description": "Exactly one of amount_cents (money) or sessions (packages).",
@@ -160,6 +189,16 @@ SCHEMAS = {
 }
 
 PATHS = {
+    "/vouchers": {"get": {
+        "operationId": "searchVouchers",
+        "summary": "Find vouchers by part of a code, or a recipient's or purchaser's name "
+                   "or email (case- and accent-insensitive; newest first; at most 50)",
+        "security": _SECURED,
+        "parameters": [{"name": "q", "in": "query", "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY}}],
+        "responses": {"200": openapi._json("Matching vouchers", "VoucherMatches"),
+                      **_AUTH_ERRORS, "422": _REFUSALS["422"]},
+    }},
     "/vouchers/{code}": {"get": {
         "operationId": "getStaffVoucher", "summary": "A voucher, what remains, its history",
         "security": _SECURED, "parameters": [_CODE],

@@ -6,9 +6,8 @@ from flask_login import current_user
 from giftshop.desk import ledger
 from giftshop.desk.auth import owner_required, staff_required
 from giftshop.desk.blueprint import bp
-from giftshop.desk.forms import (CashOutForm, RedeemAmountForm, RedeemSessionsForm,
-                                 ReverseForm, VoidForm)
-from giftshop.desk.presenter import PREFIX, amount, voucher_screen
+from giftshop.desk.forms import CashOutForm, RedeemAmountForm, RedeemSessionsForm, VoidForm
+from giftshop.desk.presenter import PREFIX, amount, undo_form, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.extensions import db
 
@@ -86,7 +85,7 @@ def reverse(entry_id: int):
     if entry is None:
         return render_template("desk/index.html", query="",
                                error="There is no such ledger entry."), 404
-    form = ReverseForm(prefix=PREFIX["reverse"], entry_id=str(entry.id))
+    form = undo_form(entry)
     error, status = None, 200
     if form.is_submitted():
         if form.validate() and form.entry_id.data == str(entry.id):

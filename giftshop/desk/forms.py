@@ -1,8 +1,10 @@
 """Front-desk forms (Flask-WTF: every POST carries a CSRF token).
 
 Each action form carries a hidden idempotency key generated when the page renders,
-so a double-submit (double tap, reload after POST) writes one entry. Each has a
-required confirmation checkbox: a tap on the wrong button does nothing by itself.
+so a double-submit (double tap, reload after POST) writes one entry. Redeem and undo
+are one tap: the button's label ("Redeem 1 session") is the confirmation, and every
+redemption can be undone from the screen that follows it. Cash out and void, which
+cannot be undone, keep a required confirmation checkbox.
 """
 import re
 import uuid
@@ -59,9 +61,7 @@ class RedeemAmountForm(_ActionForm):
     amount = StringField("Amount ($)", validators=[DataRequired(message="Enter an amount.")],
                          render_kw={"inputmode": "decimal", "placeholder": "0.00",
                                     "autocomplete": "off"})
-    confirm = BooleanField("Yes, redeem this amount",
-                           validators=[DataRequired(message="Tick the box to confirm.")])
-    submit = SubmitField("Redeem")
+    submit = SubmitField("Redeem this amount")
 
     def validate_amount(self, field):
         cents = parse_dollars(field.data)
@@ -75,15 +75,11 @@ class RedeemSessionsForm(_ActionForm):
                             validators=[InputRequired(message="Enter a number of sessions."),
                                         NumberRange(min=1, max=100)],
                             render_kw={"inputmode": "numeric", "min": 1})
-    confirm = BooleanField("Yes, redeem",
-                           validators=[DataRequired(message="Tick the box to confirm.")])
-    submit = SubmitField("Redeem")
+    submit = SubmitField("Redeem 1 session")
 
 
 class ReverseForm(_ActionForm):
     entry_id = HiddenField(validators=[DataRequired()])
-    confirm = BooleanField("Yes, undo it",
-                           validators=[DataRequired(message="Tick the box to confirm.")])
     submit = SubmitField("Undo")
 
 

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from giftshop.desk.forms import (CashOutForm, RedeemAmountForm, RedeemSessionsForm,
-                                 VoidForm)
+                                 ReverseForm, VoidForm)
 from giftshop.desk.ledger import STAFF_REVERSAL_WINDOW, cashable, history, reversed_ids
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
@@ -43,22 +43,42 @@ class HistoryRow:
     can_reverse: bool
 
 
+def undoable(entry: LedgerEntry, staff, undone: set[int], now) -> bool:
+    """Whether this staff member may undo the entry now: a redemption not yet reversed,
+    on an active voucher, within the staff window (the owner any time). The ledger
+    service checks the same window again when the undo is posted."""
+    in_window = staff.is_owner or now - entry.created_at <= STAFF_REVERSAL_WINDOW
+    return (entry.kind == "redeem" and entry.id not in undone and in_window
+            and entry.voucher.status == "active")
+
+
 def history_rows(voucher: Voucher, staff) -> list[HistoryRow]:
     entries = history(voucher)
     undone = reversed_ids(entries)
     now = utcnow()
-    rows = []
-    for e in entries:
-        change = amount(voucher, abs(e.delta))
-        in_window = staff.is_owner or now - e.created_at <= STAFF_REVERSAL_WINDOW
-        rows.append(HistoryRow(
-            entry=e, label=KIND_LABELS.get(e.kind, e.kind), change=change,
-            who=e.staff.display_name if e.staff else "Shop",
-            reversed=e.id in undone,
-            can_reverse=(e.kind == "redeem" and e.id not in undone and in_window
-                         and voucher.status == "active"),
-        ))
-    return rows
+    return [HistoryRow(entry=e, label=KIND_LABELS.get(e.kind, e.kind),
+                       change=amount(voucher, abs(e.delta)),
+                       who=e.staff.display_name if e.staff else "Shop",
+                       reversed=e.id in undone, can_reverse=undoable(e, staff, undone, now))
+            for e in entries]
+
+
+def undo_form(entry: LedgerEntry, **kwargs) -> ReverseForm:
+    """The one-tap undo of a redemption; its label says what comes back."""
+    form = ReverseForm(prefix=PREFIX["reverse"], entry_id=str(entry.id), **kwargs)
+    form.submit.label.text = f"Undo: give back {amount(entry.voucher, abs(entry.delta))}"
+    return form
+
+
+def done_screen(entry: LedgerEntry):
+    """What an action did and what remains, with a one-tap Undo while the redemption
+    can still be undone by whoever is signed in."""
+    voucher = entry.voucher
+    undo = None
+    if undoable(entry, current_user, reversed_ids(history(voucher)), utcnow()):
+        undo = undo_form(entry, formdata=None)
+    return render_template("desk/done.html", voucher=voucher, what=entry_summary(entry),
+                           remaining=remaining_text(voucher), entry=entry, undo=undo)
 
 
 def action_forms(voucher: Voucher, **submitted) -> dict:

@@ -6,11 +6,13 @@ from giftshop.desk import ledger
 from giftshop.desk.auth import staff_required
 from giftshop.desk.blueprint import bp
 from giftshop.desk.ledger import voucher_by_code
-from giftshop.desk.presenter import entry_summary, remaining_text, voucher_screen
+from giftshop.desk.presenter import done_screen, remaining_text, voucher_screen
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
+from giftshop.models import Voucher
 from giftshop.vouchers.codes import normalize_code
 from giftshop.web import body_limit
+from giftshop.vouchers.search import find_for_desk
 
 __all__ = ["bp"]
 
@@ -24,17 +26,22 @@ def index():
 @bp.get("/lookup")
 @staff_required
 def lookup():
-    """A typed code or a whole scanned QR URL → that voucher's screen."""
-    query = request.args.get("code", "")
-    code = normalize_code(query)
-    if code is None:
-        error, status = ("That is not a voucher code. Codes look like WHM-XXXX-XXXX-XXXX.", 422)
-    else:
-        try:
-            return redirect(url_for("desk.voucher", code=voucher_by_code(code).code))
-        except UnknownCode:
-            error, status = ("No voucher has that code. Check it and try again.", 404)
-    return render_template("desk/index.html", query=query, error=error), status
+    """A typed code or a whole scanned QR URL → that voucher's screen; a name, an email
+    or part of a code → the vouchers that match, each with what remains."""
+    query = request.args.get("code", "").strip()
+    found = find_for_desk(query)
+    if isinstance(found, Voucher):
+        return redirect(url_for("desk.voucher", code=found.code))
+    if not found:
+        if not query:
+            error = "Scan a code, or type a code, name or email."
+        elif normalize_code(query):
+            error = "No voucher has that code. Check it and try again."
+        else:
+            error = f"No voucher matches “{query}”. Try the code, or part of a name or email."
+        return render_template("desk/index.html", query=query, error=error), 404
+    return render_template("desk/index.html", query=query, error=None, results=[
+        (v, remaining_text(v)) for v in found])
 
 
 @bp.get("/v/<code>")
@@ -58,8 +65,7 @@ def done(code: str, entry_id: int):
     if entry is None or entry.voucher.code != code:
         return render_template("desk/index.html", query=code,
                                error="There is no such ledger entry."), 404
-    return render_template("desk/done.html", voucher=entry.voucher, what=entry_summary(entry),
-                           remaining=remaining_text(entry.voucher))
+    return done_screen(entry)
 
 
 @bp.post("/scan")

@@ -42,6 +42,9 @@ class Voucher(db.Model):
     purchaser_name: Mapped[str] = mapped_column(String(120), default="")
     recipient_name: Mapped[Optional[str]] = mapped_column(String(120))
     recipient_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # Names and emails folded to lower case without accents, for the desk search
+    # (written by giftshop.vouchers.search.refresh_search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     message: Mapped[str] = mapped_column(Text, default="")
     deliver_on: Mapped[Optional[date]]
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from giftshop.models import Order, OutboxMessage, Voucher, utcnow
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import lock_voucher
 from giftshop.vouchers.qr import voucher_url
+from giftshop.vouchers.search import refresh_search_text
 from giftshop.web import LOCAL_TZ
 
 DELIVERY_HOUR = time(9, 0)
@@ -187,6 +188,7 @@ def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=Non
         .values(status="cancelled", last_error="recipient email changed")
     )
     voucher.recipient_email = email
+    refresh_search_text(voucher)
     queue_delivery(voucher, now=now, kind="delivery" if voucher.delivered_at is None else "resend")
     record_audit(action, voucher, staff=staff, actor=actor,
                  before={"recipient_email": before}, after={"recipient_email": email})

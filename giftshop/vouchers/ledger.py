@@ -11,6 +11,7 @@ from sqlalchemy import and_, select, update
 from giftshop.errors import Conflict, DomainError, Gone, UnknownCode
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
+from giftshop.vouchers.lookup import amount_text
 
 # Kinds that may still be written to a voucher that is no longer active.
 _ALLOWED_WHEN_CLOSED = {"adjust"}
@@ -80,6 +81,12 @@ def _refuse_if_closed(voucher: Voucher, kind: str) -> None:
             "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",
             code="frozen",
         )
+def what_is_left(voucher: Voucher) -> str:
+    """Why an overdraw is refused, in the words the desk needs: "Only 3 sessions left.",
+    "Only $12.50 left.", "No sessions left"."""
+    if voucher.remaining <= 0:
+        return "No sessions left." if voucher.kind == "sessions" else "No balance left."
+    return f"Only {amount_text(voucher, voucher.remaining)} left."
 
 
 def record_entry(
@@ -112,9 +119,8 @@ def record_entry(
     _refuse_if_closed(voucher, kind)
     new_remaining = voucher.remaining + delta
     if new_remaining < 0:
-        if voucher.kind == "sessions":
-            raise Conflict("No sessions left for that.", code="no_sessions_left")
-        raise Conflict("That is more than the remaining balance.", code="insufficient_balance")
+        code = "no_sessions_left" if voucher.kind == "sessions" else "insufficient_balance"
+        raise Conflict(what_is_left(voucher), code=code)
     if new_remaining > voucher.initial:
         raise DomainError("That would leave more than the voucher was issued for.",
                           code="over_initial", status=409)

@@ -7,6 +7,7 @@ from giftshop.extensions import db
 from giftshop.models import Order, Voucher
 from giftshop.vouchers.codes import generate_code
 from giftshop.vouchers.ledger import record_entry
+from giftshop.vouchers.search import refresh_search_text
 
 
 def voucher_title(kind: str, initial: int, service: str | None) -> str:
@@ -54,6 +55,7 @@ def issue_voucher(
         deliver_on=deliver_on, promotional=promotional, expires_on=expires_on,
         issued_by_id=staff_id, issue_note=note,
     )
+    refresh_search_text(voucher)
     db.session.add(voucher)
     # Not flushed before the entry: voucher and entry are inserted together, the
     # voucher already holding its issued value (no UPDATE afterwards).

@@ -1,13 +1,33 @@
-// Front desk: read a voucher QR with the device camera.
+// Front desk: the redeem button's label, and reading a voucher QR with the camera.
 // Frames are drawn to a canvas and POSTed as JPEG to /desk/scan, which decodes them
 // on the server (zxing-cpp); on a voucher code we open its redeem screen.
 // Typed codes and USB/Bluetooth scanners (which type the URL and press Enter) use
 // the plain form and need no script.
 (function () {
   "use strict";
+  // The redeem button says exactly what one tap takes ("Redeem 2 sessions",
+  // "Redeem $37.50"): that label is the confirmation, so it follows the field.
+  var redeemForm = document.getElementById("redeem-form");
+  if (redeemForm) {
+    var button = redeemForm.querySelector(".redeem-button");
+    var input = redeemForm.querySelector("#redeem-sessions, #redeem-amount");
+    var relabel = function () {
+      var value = input.value.trim();
+      if (input.id === "redeem-sessions") {
+        var n = parseInt(value, 10);
+        button.value = n > 0 ? "Redeem " + n + (n === 1 ? " session" : " sessions") : "Redeem";
+      } else {
+        var dollars = parseFloat(value.replace(/[$,\s]/g, ""));
+        button.value = dollars > 0 ? "Redeem $" + dollars.toFixed(2) : "Redeem this amount";
+      }
+    };
+    input.addEventListener("input", relabel);
+    relabel();
+  }
+
   // After a miss the field keeps what was read, selected, so the next scan replaces it.
   var field = document.getElementById("code");
-  if (field && field.value) { field.select(); }
+  if (field && field.value) { field.focus(); field.select(); }
 
   var root = document.getElementById("scanner");
   if (!root) { return; }
