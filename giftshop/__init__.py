@@ -11,6 +11,7 @@ def create_app(config_class=Config) -> Flask:
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
     _check_production_settings(app)
+    _check_booking_url(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -43,6 +44,13 @@ def _check_production_settings(app: Flask) -> None:
         raise RuntimeError("STRIPE_WEBHOOK_SECRET must be set in production.")
     if app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(app.config["SECRET_KEY"]) < 16:
         raise RuntimeError("Set a long random SECRET_KEY in production.")
+
+
+def _check_booking_url(app: Flask) -> None:
+    # The link is printed on vouchers and emails: only a web address may go there.
+    url = app.config.get("BOOKING_URL", "")
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise RuntimeError("BOOKING_URL must be an http:// or https:// address.")
 
 
 def register_extensions(app: Flask) -> None:

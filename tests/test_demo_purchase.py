@@ -74,7 +74,7 @@ def test_every_problem_on_the_form_is_shown_at_once(app, client):
                    recipient_email="not-an-email")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Not a valid integer value." in page
+    assert "Enter whole dollars, like 75 (no cents)." in page
     assert "This field is required." in page  # your name
     assert "Enter a valid email address." in page  # recipient
     response = buy(client, "gift-certificate", amount="7", purchaser_name="")

@@ -85,7 +85,7 @@ def test_product_form_redirects_to_stripe_checkout(client, stripe_stub):
 
     response = post_form(client, "/p/pain-management-60", "/p/pain-management-60/buy", {
         "quantity": "1", "purchaser_name": "Ana", "purchaser_email": "ana@example.com",
-        "for_myself": "y"})
+        "delivery": "me"})
     assert response.status_code == 303
     assert response.headers["Location"].startswith("https://checkout.stripe.test/")
     assert stripe_stub.created()[0]["line_items"][0]["price_data"]["unit_amount"] == "11000"

@@ -55,7 +55,13 @@ SCHEMAS = {
             "quantity": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
             "amount_cents": {"type": "integer", "description": "Money certificates only: "
                              "the face value in whole dollars, within the product's bounds."},
-            "recipient": {"$ref": "#/components/schemas/Person"},
+            "recipient": {
+                "type": "object", "required": ["name"],
+                "description": "Omit when buying for yourself. A name with no email means the "
+                               "buyer hands the gift over: the name is printed and the PDF goes "
+                               "to the buyer.",
+                "properties": PERSON["properties"],
+            },
             "message": {"type": "string", "maxLength": 500},
             "deliver_on": {"type": "string", "format": "date"},
         },

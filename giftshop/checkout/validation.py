@@ -114,12 +114,14 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
     item["recipient_name"] = item["recipient_email"] = None
     if recipient is not None:
         if not isinstance(recipient, dict):
-            errors[f"{prefix}.recipient"] = "Give the recipient's name and email."
+            errors[f"{prefix}.recipient"] = "Give the recipient's name (and email to send it)."
         else:
+            # A name with no email: the buyer prints or hands the gift over; the name
+            # is printed on it and the PDF goes to the buyer.
             item["recipient_name"] = _text(recipient.get("name"), f"{prefix}.recipient.name",
                                            errors, required=True, limit=MAX_NAME)
             item["recipient_email"] = _email(recipient.get("email"),
-                                             f"{prefix}.recipient.email", errors, required=True)
+                                             f"{prefix}.recipient.email", errors, required=False)
     message = raw.get("message") or ""
     if not isinstance(message, str):
         errors[f"{prefix}.message"] = "Must be text."

@@ -62,6 +62,13 @@ class Voucher(db.Model):
         return self.kind == "money"
 
     @property
+    def kind_label(self) -> str:
+        """What the voucher is called on paper and pages: one session is not a package."""
+        if self.is_money:
+            return "Gift certificate"
+        return "Massage gift certificate" if self.initial == 1 else "Session package"
+
+    @property
     def display_status(self) -> str:
         if self.status != "active":
             return self.status
