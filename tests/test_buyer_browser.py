@@ -1,0 +1,135 @@
+"""A gift buyer in a real Chromium, on a 390×844 phone and a 1280×800 desktop: choosing how
+the gift is given, paying (demo), the order page, the holder page and the desk history,
+checking what each shows and that no table cell breaks a word in the middle."""
+import os
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from giftshop.desk.staff import create_staff
+from giftshop.extensions import db
+from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.test_desk_browser import launch
+
+pytestmark = pytest.mark.browser
+
+SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+BOOKING = "https://book.example.com/west-hills"
+
+# Every word in the cells, measured by the layout engine: a word set on two lines has
+# client rectangles at two different heights.
+BROKEN_WORDS_JS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                                        .map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def broken_words(page, selector: str) -> list[str]:
+    cells = page.locator(selector)
+    assert cells.count() > 0, f"no cells match {selector}"
+    return page.evaluate(BROKEN_WORDS_JS, selector)
+
+
+def fits_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def shoot(page, name: str) -> None:
+    if shots := os.environ.get("BUYER_SCREENSHOTS"):  # for a person to look at
+        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+
+
+def visible(page, selector: str) -> bool:
+    return page.locator(selector).is_visible()
+
+
+@pytest.fixture
+def staff(app):
+    with app.app_context():
+        create_staff("desk@example.com", "correct horse battery", role="staff", name="Dana")
+        db.session.remove()
+
+
+@pytest.mark.parametrize("app_config", [{"BOOKING_URL": BOOKING}])
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
+        live_server, staff, screen):
+    with sync_playwright() as p:
+        browser = launch(p)
+        phone = screen == "phone"
+        context = browser.new_context(viewport=SCREENS[screen], is_mobile=phone, has_touch=phone)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        page.goto(live_server + "/")
+        expect(page.locator("main")).not_to_contain_text("1675 SW Marlow")  # once, in the footer
+        page.goto(live_server + "/p/gift-certificate")
+        # Emailing is the default: every recipient field shows, the date picker is bounded.
+        assert visible(page, "#recipient_email") and visible(page, "#deliver_on")
+        assert page.locator("#deliver_on").get_attribute("min")
+        page.check("input[name=delivery][value=me]")
+        assert not visible(page, "#recipient_name") and not visible(page, "#message")
+        page.check("input[name=delivery][value=print]")
+        assert visible(page, "#recipient_name") and visible(page, "#message")
+        assert not visible(page, "#recipient_email") and not visible(page, "#deliver_on")
+        expect(page.locator("[data-show=print].hint")).to_contain_text("comes to your email")
+        assert fits_width(page)
+        shoot(page, f"product-{screen}")
+
+        page.fill("#amount", "75.50")
+        page.fill("#purchaser_name", "Ana Buyer")
+        page.fill("#purchaser_email", "ana@example.com")
+        page.fill("#recipient_name", "Ben Holder")
+        page.fill("#message", "Happy birthday, Ben!")
+        page.click("button[type=submit]")
+        expect(page.locator("#amount ~ .error")).to_have_text(
+            "Enter whole dollars, like 75 (no cents).")
+        # The choice survives the round trip: still "hand over", still only its fields.
+        assert page.locator("input[name=delivery][value=print]").is_checked()
+        assert not visible(page, "#recipient_email")
+        page.fill("#amount", "75")
+        page.click("button[type=submit]")
+        page.click("button[type=submit]")  # the demo pay page
+        expect(page.locator("#order-status")).to_have_text("paid")
+        expect(page.locator("main")).to_contain_text(
+            "for Ben Holder, for you to print or hand over")
+        assert broken_words(page, ".outbox-table td") == []
+        assert fits_width(page)
+        shoot(page, f"order-{screen}")
+
+        page.click("text=Balance and history")
+        expect(page.locator(".holder-kind")).to_have_text("Gift certificate")
+        expect(page.locator("#book-online")).to_have_attribute("href", BOOKING)
+        expect(page.locator("#book-online")).to_have_text("Book your session")
+        expect(page.locator("#book-phone")).to_have_attribute("href", "tel:+19713366028")
+        assert broken_words(page, "table.history td") == []
+        assert fits_width(page)
+        shoot(page, f"holder-{screen}")
+        holder_url = page.url
+
+        page.goto(live_server + "/desk/login")
+        page.fill("input[name=email]", "desk@example.com")
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("input[type=submit]")
+        page.wait_for_url(live_server + "/desk")
+        page.goto(holder_url)  # staff scanning the QR land on the desk's voucher page
+        expect(page.locator("table.history")).to_contain_text("Issued")
+        assert broken_words(page, "table.history td") == []
+        assert fits_width(page)
+        shoot(page, f"desk-history-{screen}")
+        assert errors == []
+        browser.close()
