@@ -70,6 +70,8 @@ def test_create_order_returns_links_and_snapshots_prices(app, client, spec):
     (order_body(deliver_on="2020-01-01"), "items.0.deliver_on"),
     (order_body(deliver_on="tomorrow"), "items.0.deliver_on"),
     (order_body(recipient={"email": "ben@example.com"}), "items.0.recipient.name"),
+    (order_body(message="bell \x07 rings"), "items.0.message"),  # cannot be printed
+    (order_body(recipient={"name": "Ben \ue000"}), "items.0.recipient.name"),  # private use
     (order_body(recipient={"name": "Ben", "email": "not-an-email"}), "items.0.recipient.email"),
     ({"purchaser": {"name": "", "email": "a@b.co"}, "items": [{"product": "gift-certificate",
                                                                  "amount_cents": 5000}]},

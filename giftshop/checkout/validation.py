@@ -1,5 +1,6 @@
 """Validating an order request (from the product form or the API) against the catalog."""
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from giftshop.errors import NotFound, ValidationFailed
@@ -25,7 +26,17 @@ def _text(value, field: str, errors: dict, *, required: bool, limit: int) -> str
     if len(value) > limit:
         errors[field] = f"At most {limit} characters."
         return None
+    if not printable(value):
+        errors[field] = "Contains characters that cannot be printed (control or private-use)."
+        return None
     return value
+
+
+def printable(text: str) -> bool:
+    """No character the certificate's fonts cannot show: control codes (line breaks and
+    tabs aside), private-use and unassigned code points."""
+    return not any(unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs")
+                   and ch not in "\n\r\t" for ch in text)
 
 
 def _email(value, field: str, errors: dict, *, required: bool) -> str | None:
@@ -127,6 +138,9 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
         errors[f"{prefix}.message"] = "Must be text."
     elif len(message.strip()) > MAX_MESSAGE:
         errors[f"{prefix}.message"] = f"At most {MAX_MESSAGE} characters."
+    elif not printable(message):
+        errors[f"{prefix}.message"] = (
+            "Contains characters that cannot be printed (control or private-use).")
     item["message"] = message.strip() if isinstance(message, str) else ""
     item["deliver_on"] = _deliver_on(raw.get("deliver_on"), f"{prefix}.deliver_on", errors, today)
     return item
