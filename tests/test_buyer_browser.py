@@ -2,6 +2,7 @@
 the gift is given, paying (demo), the order page, the holder page and the desk history,
 checking what each shows and that no table cell breaks a word in the middle."""
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -90,6 +91,15 @@ def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
         assert fits_width(page)
         shoot(page, f"product-{screen}")
 
+        # Preset amounts and a running total.
+        page.click(".preset[data-amount='150']")
+        expect(page.locator("#amount")).to_have_value("150")
+        expect(page.locator("#running-total")).to_have_text("$150")
+        page.fill("#quantity", "2")
+        expect(page.locator("#running-total")).to_have_text("$300")
+        page.fill("#quantity", "1")
+        page.click(".preset[data-amount='']")  # Other
+        expect(page.locator("#amount")).to_be_focused()
         page.fill("#amount", "75.50")
         page.fill("#purchaser_name", "Ana Buyer")
         page.fill("#purchaser_email", "ana@example.com")
@@ -102,16 +112,40 @@ def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
         assert page.locator("input[name=delivery][value=print]").is_checked()
         assert not visible(page, "#recipient_email")
         page.fill("#amount", "75")
+        expect(page.locator("#running-total")).to_have_text("$75")
         page.click("button[type=submit]")
+
+        # Review: every detail of the gift, the total, the order number; then a second gift.
+        expect(page.locator("h1")).to_have_text("Review your order")
+        expect(page.locator("#order-number")).to_have_text(re.compile(r"^\d+$"))
+        expect(page.locator(".gift-delivery")).to_contain_text("You print it or hand it over")
+        expect(page.locator("#order-total")).to_have_text("$75.00")
+        page.click(".add-gift summary")
+        page.click(".add-gift >> text=60-min Pain Management Massage")
+        expect(page.locator("button[type=submit]")).to_have_text("Add to my order")
+        assert not visible(page, "#purchaser_name")  # the buyer is known already
+        page.check("input[name=delivery][value=me]")
+        page.click("button[type=submit]")
+        expect(page.locator(".gift")).to_have_count(2)
+        expect(page.locator("#order-total")).to_have_text("$185.00")
+        page.locator(".gift").first.locator("text=Edit").click()
+        expect(page.locator("#message")).to_have_value("Happy birthday, Ben!")
+        page.fill("#message", "Happy birthday, Ben! Enjoy.")
+        page.click("button[type=submit]")
+        expect(page.locator(".gift-message")).to_have_text("Happy birthday, Ben! Enjoy.")
+        assert fits_width(page)
+        shoot(page, f"review-{screen}")
+        page.click("#pay")
         page.click("button[type=submit]")  # the demo pay page
         expect(page.locator("#order-status")).to_have_text("paid")
-        expect(page.locator("main")).to_contain_text(
-            "for Ben Holder, for you to print or hand over")
+        expect(page.locator("#order-number")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("For Ben Holder: print it or forward it")
         assert broken_words(page, ".outbox-table td") == []
         assert fits_width(page)
         shoot(page, f"order-{screen}")
 
-        page.click("text=Balance and history")
+        page.locator(".voucher", has_text="gift certificate").locator(
+            "text=Balance and history").click()
         expect(page.locator(".holder-kind")).to_have_text("Gift certificate")
         expect(page.locator("#book-online")).to_have_attribute("href", BOOKING)
         expect(page.locator("#book-online")).to_have_text("Book your session")

@@ -11,7 +11,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
 from giftshop.vouchers.pdf import voucher_pdf
 from giftshop.web import today_local
-from tests.support.web import post_form
+from tests.support.web import pay_from_review, post_form
 
 BUYER = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com"}
 
@@ -20,7 +20,9 @@ def buy_and_pay(client, slug="gift-certificate", **fields):
     data = {**BUYER, **({"amount": "100"} if slug == "gift-certificate" else {}), **fields}
     response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", data)
     assert response.status_code == 303, response.get_data(as_text=True)
-    paid = post_form(client, response.headers["Location"], data={})
+    to_demo_pay = pay_from_review(client, response.headers["Location"])
+    assert to_demo_pay.status_code == 303
+    paid = post_form(client, to_demo_pay.headers["Location"], data={})
     assert paid.status_code == 303
     return paid.headers["Location"]
 
@@ -45,7 +47,7 @@ def test_a_gift_handed_over_prints_the_name_and_sends_the_pdf_only_to_the_buyer(
     order_url = buy_and_pay(client, delivery="print", recipient_name="Ben Holder",
                             recipient_email="typed-then-hidden@example.com", message="Enjoy!")
     page = client.get(order_url).get_data(as_text=True)
-    assert "for Ben Holder, for you to print or hand over" in page
+    assert "You print it or hand it over: the PDF comes to ana@example.com" in page
     assert "For Ben Holder: print it or forward it" in page
     with app.app_context():
         voucher = db.session.scalars(select(Voucher)).one()
@@ -94,7 +96,7 @@ def test_a_future_delivery_is_not_described_as_done(client):
     order_url = buy_and_pay(client, delivery="email", recipient_name="Ben Holder",
                             recipient_email="ben@example.com", deliver_on=later.isoformat())
     page = client.get(order_url).get_data(as_text=True)
-    assert f"by email on {later.strftime('%B %-d, %Y')}" in page
+    assert f"By email to ben@example.com, on {later.strftime('%B %-d, %Y')} at 9:00 AM" in page
     assert "delivered" not in page.split("<h2>Vouchers</h2>")[0]
     assert "Will be emailed to ben@example.com" in page
 

@@ -2,7 +2,8 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (DateField, EmailField, HiddenField, IntegerField, RadioField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
@@ -53,6 +54,9 @@ class OrderForm(FlaskForm):
     recipient_email = EmailField("Recipient's email")
     message = TextAreaField("Personal message (optional)")
     deliver_on = DateField("Deliver on", validators=[Optional()])
+    # Set when adding a gift to, or editing one in, the buyer's unpaid order.
+    order_ref = HiddenField()
+    item_ref = IntegerField(validators=[Optional()])
 
     def __init__(self, product, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,6 +71,22 @@ class OrderForm(FlaskForm):
             if product.is_money:
                 self.amount.data = 100 if product.min_cents <= 10_000 <= product.max_cents \
                     else product.min_cents // 100
+
+    def fill_from(self, order, item=None) -> None:
+        """Prefill for another gift in `order` (the buyer's details) or for editing `item`."""
+        self.order_ref.data = order.public_id
+        self.purchaser_name.data, self.purchaser_email.data = (order.purchaser_name,
+                                                               order.purchaser_email)
+        if item is None:
+            return
+        self.item_ref.data = item.id
+        self.delivery.data = (EMAIL if item.recipient_email else
+                              HAND_OVER if item.recipient_name else FOR_ME)
+        self.amount.data = item.unit_price_cents // 100 if item.kind == "money" else None
+        self.quantity.data = item.quantity
+        self.recipient_name.data, self.recipient_email.data = (item.recipient_name,
+                                                               item.recipient_email)
+        self.message.data, self.deliver_on.data = item.message, item.deliver_on
 
     def validate_recipient_email(self, field):
         # The API reads a recipient without an email as "the buyer hands it over"; on
@@ -91,9 +111,10 @@ class OrderForm(FlaskForm):
                                  "email": self.recipient_email.data}
         elif mode == HAND_OVER:
             item["recipient"] = {"name": self.recipient_name.data}
-        return {"purchaser": {"name": self.purchaser_name.data,
-                              "email": self.purchaser_email.data},
-                "items": [item]}
+        return {"purchaser": self.purchaser(), "items": [item]}
+
+    def purchaser(self) -> dict:
+        return {"name": self.purchaser_name.data, "email": self.purchaser_email.data}
 
     def apply_errors(self, errors: dict) -> None:
         """Show the service's field errors beside the fields they concern."""

@@ -21,4 +21,45 @@
     radio.addEventListener("change", showFieldsFor);
   });
   showFieldsFor();
+
+  // Preset amounts fill the amount field; the total follows amount × quantity.
+  var amount = form.querySelector("#amount");
+  var quantity = form.querySelector("#quantity");
+  var total = document.getElementById("running-total");
+  var fixedCents = parseInt(form.getAttribute("data-price-cents"), 10) || 0;
+  var presets = form.querySelectorAll(".preset");
+
+  function dollars(cents) {
+    var whole = cents % 100 === 0;
+    return "$" + (cents / 100).toLocaleString("en-US", {minimumFractionDigits: whole ? 0 : 2,
+                                                         maximumFractionDigits: 2});
+  }
+
+  function updateTotal() {
+    var unit = amount ? Math.round(parseFloat(amount.value) * 100) : fixedCents;
+    var count = parseInt(quantity.value, 10);
+    var ok = unit > 0 && count >= 1 && count <= 10 && (!amount || /^\d+$/.test(amount.value));
+    total.textContent = ok ? dollars(unit * count) : "—";
+    presets.forEach(function (button) {
+      var value = button.getAttribute("data-amount");
+      var pressed = value ? amount.value === value
+        : !Array.prototype.some.call(presets, function (b) {
+            return b.getAttribute("data-amount") && b.getAttribute("data-amount") === amount.value;
+          });
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+  }
+
+  presets.forEach(function (button) {
+    button.addEventListener("click", function () {
+      var value = button.getAttribute("data-amount");
+      if (value) amount.value = value;
+      else { amount.value = ""; amount.focus(); }
+      updateTotal();
+    });
+  });
+  [amount, quantity].forEach(function (input) {
+    if (input) input.addEventListener("input", updateTotal);
+  });
+  if (total) updateTotal();
 })();
