@@ -1,0 +1,34 @@
+"""The certificate as a picture, for emails: the voucher's own PDF page rasterized by PDFium,
+so what the email shows is exactly what prints."""
+import io
+import threading
+
+import pypdfium2
+
+from giftshop.models import Voucher
+from giftshop.vouchers.pdf import voucher_pdf
+
+WIDTH_PX = 600  # an email column; phones scale it down to fit
+MAX_PICTURES = 10  # per email: a receipt for many vouchers shows the first ten
+LETTER_WIDTH_PT = 612
+# PDFium is not thread-safe: one rendering at a time per process.
+_pdfium_lock = threading.Lock()
+
+
+def picture_cid(code: str) -> str:
+    """The Content-ID an email's HTML names (`cid:…`) for this voucher's picture."""
+    return f"certificate-{code}@giftshop"
+
+
+def voucher_png(voucher: Voucher) -> bytes:
+    """The voucher's one-page PDF as a PNG, WIDTH_PX wide."""
+    data = voucher_pdf(voucher)
+    with _pdfium_lock:
+        document = pypdfium2.PdfDocument(data)
+        try:
+            image = document[0].render(scale=WIDTH_PX / LETTER_WIDTH_PT).to_pil()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=True)
+    return out.getvalue()
