@@ -39,22 +39,20 @@ BROKEN_WORDS_JS = """(selector) => {
 
 
 def broken_words(page, selector: str) -> list[str]:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     cells = page.locator(selector)
     assert cells.count() > 0, f"no cells match {selector}"
     return page.evaluate(BROKEN_WORDS_JS, selector)
 
 
 def fits_width(page) -> bool:
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def shoot(page, name: str) -> None:
     if shots := os.environ.get("BUYER_SCREENSHOTS"):  # for a person to look at
         page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
-
-
-def visible(page, selector: str) -> bool:
-    return page.locator(selector).is_visible()
 
 
 @pytest.fixture
@@ -80,13 +78,17 @@ def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
         expect(page.locator("main")).not_to_contain_text("1675 SW Marlow")  # once, in the footer
         page.goto(live_server + "/p/gift-certificate")
         # Emailing is the default: every recipient field shows, the date picker is bounded.
-        assert visible(page, "#recipient_email") and visible(page, "#deliver_on")
+        expect(page.locator("#recipient_email")).to_be_visible()
+        expect(page.locator("#deliver_on")).to_be_visible()
         assert page.locator("#deliver_on").get_attribute("min")
         page.check("input[name=delivery][value=me]")
-        assert not visible(page, "#recipient_name") and not visible(page, "#message")
+        expect(page.locator("#recipient_name")).to_be_hidden()
+        expect(page.locator("#message")).to_be_hidden()
         page.check("input[name=delivery][value=print]")
-        assert visible(page, "#recipient_name") and visible(page, "#message")
-        assert not visible(page, "#recipient_email") and not visible(page, "#deliver_on")
+        expect(page.locator("#recipient_name")).to_be_visible()
+        expect(page.locator("#message")).to_be_visible()
+        expect(page.locator("#recipient_email")).to_be_hidden()
+        expect(page.locator("#deliver_on")).to_be_hidden()
         expect(page.locator("[data-show=print].hint")).to_contain_text("comes to your email")
         assert fits_width(page)
         shoot(page, f"product-{screen}")
@@ -110,20 +112,29 @@ def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
             "Enter whole dollars, like 75 (no cents).")
         # The choice survives the round trip: still "hand over", still only its fields.
         assert page.locator("input[name=delivery][value=print]").is_checked()
-        assert not visible(page, "#recipient_email")
+        expect(page.locator("#recipient_email")).to_be_hidden()
         page.fill("#amount", "75")
         expect(page.locator("#running-total")).to_have_text("$75")
+        # A design, previewed live: the real certificate with what was typed.
+        page.check("input[name=design][value=birthday]")
+        expect(page.locator("#preview")).to_have_attribute("src", re.compile(
+            r"design=birthday.*amount=75.*recipient_name=Ben\+Holder"))
+        page.wait_for_function("() => { const i = document.getElementById('preview');"
+                               " return i.complete && i.naturalWidth === 600; }")
+        page.locator("#preview").scroll_into_view_if_needed()
+        shoot(page, f"product-preview-{screen}")
         page.click("button[type=submit]")
 
         # Review: every detail of the gift, the total, the order number; then a second gift.
         expect(page.locator("h1")).to_have_text("Review your order")
         expect(page.locator("#order-number")).to_have_text(re.compile(r"^\d+$"))
         expect(page.locator(".gift-delivery")).to_contain_text("You print it or hand it over")
+        expect(page.locator(".gift-design")).to_have_text("Birthday")
         expect(page.locator("#order-total")).to_have_text("$75.00")
         page.click(".add-gift summary")
         page.click(".add-gift >> text=60-min Pain Management Massage")
         expect(page.locator("button[type=submit]")).to_have_text("Add to my order")
-        assert not visible(page, "#purchaser_name")  # the buyer is known already
+        expect(page.locator("#purchaser_name")).to_be_hidden()  # the buyer is known already
         page.check("input[name=delivery][value=me]")
         page.click("button[type=submit]")
         expect(page.locator(".gift")).to_have_count(2)

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document for /api/v1; tests validate real responses against it."""
 from flask import Blueprint
 
+from giftshop.models import Design
+
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERROR = {
@@ -64,6 +66,9 @@ SCHEMAS = {
             },
             "message": {"type": "string", "maxLength": 500},
             "deliver_on": {"type": "string", "format": "date"},
+            "design": {"enum": [d.value for d in Design],
+                       "description": "The certificate's design (one the owner offers); "
+                                      "the first on offer when omitted."},
         },
     },
     "OrderRequest": {

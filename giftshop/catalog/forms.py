@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from giftshop.checkout.validation import MAX_DAYS_AHEAD
+from giftshop.vouchers.designs import offered_designs
 from giftshop.web import today_local
 
 _FIELD_FOR = {
@@ -19,6 +20,7 @@ _FIELD_FOR = {
     "items.0.recipient.email": "recipient_email",
     "items.0.message": "message",
     "items.0.deliver_on": "deliver_on",
+    "items.0.design": "design",
 }
 
 
@@ -54,6 +56,7 @@ class OrderForm(FlaskForm):
     recipient_email = EmailField("Recipient's email")
     message = TextAreaField("Personal message (optional)")
     deliver_on = DateField("Deliver on", validators=[Optional()])
+    design = RadioField("Design", validate_choice=False)
     # Set when adding a gift to, or editing one in, the buyer's unpaid order.
     order_ref = HiddenField()
     item_ref = IntegerField(validators=[Optional()])
@@ -61,6 +64,10 @@ class OrderForm(FlaskForm):
     def __init__(self, product, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.product = product
+        # Only the designs the owner offers (the service re-checks what is posted).
+        self.design.choices = [SelectChoice(d.value, d.label) for d in offered_designs()]
+        if not self.is_submitted():
+            self.design.data = self.design.choices[0].value
         today = today_local()
         # The date picker offers only the dates the order rules accept.
         self.deliver_on.render_kw = {
@@ -87,6 +94,7 @@ class OrderForm(FlaskForm):
         self.recipient_name.data, self.recipient_email.data = (item.recipient_name,
                                                                item.recipient_email)
         self.message.data, self.deliver_on.data = item.message, item.deliver_on
+        self.design.data = item.design
 
     def validate_recipient_email(self, field):
         # The API reads a recipient without an email as "the buyer hands it over"; on
@@ -103,6 +111,7 @@ class OrderForm(FlaskForm):
             "message": "" if mode == FOR_ME else self.message.data or "",
             # Only an email waits for a date; a gift handed over is printed today.
             "deliver_on": self.deliver_on.data if mode == EMAIL else None,
+            "design": self.design.data,
         }
         if product.is_money:
             item["amount_cents"] = None if self.amount.data is None else self.amount.data * 100

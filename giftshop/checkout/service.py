@@ -40,7 +40,7 @@ def order_item(item: dict) -> OrderItem:
         kind=product.kind, unit_price_cents=item["unit_price_cents"],
         sessions=product.sessions, service=product.service, quantity=item["quantity"],
         recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
-        message=item["message"], deliver_on=item["deliver_on"],
+        message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
     )
 
 

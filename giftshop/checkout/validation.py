@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
+from giftshop.vouchers.designs import is_offered, offered_designs
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 MAX_MESSAGE = 500
@@ -14,7 +15,7 @@ MAX_ITEMS = 10
 MAX_DAYS_AHEAD = 365
 
 
-def _text(value, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
+def check_text(value, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[field] = "This field is required."
@@ -40,7 +41,7 @@ def printable(text: str) -> bool:
 
 
 def _email(value, field: str, errors: dict, *, required: bool) -> str | None:
-    value = _text(value, field, errors, required=required, limit=254)
+    value = check_text(value, field, errors, required=required, limit=254)
     if value is not None and not EMAIL_RE.match(value):
         errors[field] = "Enter a valid email address."
         return None
@@ -69,7 +70,7 @@ def validate_order(data, today: date) -> tuple[dict, list[dict]]:
         errors["purchaser"] = "Give the purchaser's name and email."
         purchaser = {}
     buyer = {
-        "name": _text(purchaser.get("name"), "purchaser.name", errors, required=True,
+        "name": check_text(purchaser.get("name"), "purchaser.name", errors, required=True,
                       limit=MAX_NAME),
         "email": _email(purchaser.get("email"), "purchaser.email", errors, required=True),
     }
@@ -129,7 +130,7 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
         else:
             # A name with no email: the buyer prints or hands the gift over; the name
             # is printed on it and the PDF goes to the buyer.
-            item["recipient_name"] = _text(recipient.get("name"), f"{prefix}.recipient.name",
+            item["recipient_name"] = check_text(recipient.get("name"), f"{prefix}.recipient.name",
                                            errors, required=True, limit=MAX_NAME)
             item["recipient_email"] = _email(recipient.get("email"),
                                              f"{prefix}.recipient.email", errors, required=False)
@@ -143,6 +144,9 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
             "Contains characters that cannot be printed (control or private-use).")
     item["message"] = message.strip() if isinstance(message, str) else ""
     item["deliver_on"] = _deliver_on(raw.get("deliver_on"), f"{prefix}.deliver_on", errors, today)
+    item["design"] = raw.get("design") or offered_designs()[0].value
+    if not is_offered(item["design"]):
+        errors[f"{prefix}.design"] = "Choose one of the designs on offer."
     return item
 
 

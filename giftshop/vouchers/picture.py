@@ -20,9 +20,9 @@ def picture_cid(code: str) -> str:
     return f"certificate-{code}@giftshop"
 
 
-def voucher_png(voucher: Voucher) -> bytes:
+def voucher_png(voucher: Voucher, *, use_cache: bool = True) -> bytes:
     """The voucher's one-page PDF as a PNG, WIDTH_PX wide."""
-    data = voucher_pdf(voucher)
+    data = voucher_pdf(voucher, use_cache=use_cache)
     with _pdfium_lock:
         document = pypdfium2.PdfDocument(data)
         try:

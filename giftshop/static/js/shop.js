@@ -62,4 +62,31 @@
     if (input) input.addEventListener("input", updateTotal);
   });
   if (total) updateTotal();
+
+  // The live preview: the real certificate, re-rendered a moment after typing stops.
+  var preview = document.getElementById("preview");
+  var timer = null;
+  function refreshPreview() {
+    var base = preview.getAttribute("src").split("?")[0];
+    var params = new URLSearchParams();
+    var design = form.querySelector("input[name=design]:checked");
+    if (design) params.set("design", design.value);
+    if (amount && amount.value) params.set("amount", amount.value);
+    var mode = chosenDelivery();
+    ["recipient_name", "purchaser_name", "message"].forEach(function (name) {
+      var input = form.querySelector("[name=" + name + "]");
+      var applies = name === "purchaser_name" || mode !== "me";
+      if (input && input.value.trim() && applies) params.set(name, input.value);
+    });
+    preview.src = base + "?" + params.toString();
+  }
+  function schedulePreview() {
+    clearTimeout(timer);
+    timer = setTimeout(refreshPreview, 500);
+  }
+  if (preview) {
+    form.addEventListener("input", schedulePreview);
+    form.addEventListener("change", schedulePreview);
+    presets.forEach(function (button) { button.addEventListener("click", schedulePreview); });
+  }
 })();
