@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, Voucher
 from tests.support.stripe_events import deliver, event
-from tests.support.stripe_stub import StripeStub
+from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
 from tests.support.web import csrf_token, pay_from_review, post_form
 
 BUYER = {"purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com", "quantity": "1"}
@@ -105,22 +105,12 @@ def test_a_paid_order_can_no_longer_be_changed(app, client):
 
 
 @pytest.fixture
-def stripe_stub():
-    stub = StripeStub().start()
-    yield stub
-    stub.stop()
-
-
-@pytest.fixture
-def stripe_app_config(stripe_stub):
-    return {"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": stripe_stub.url}
-
-
-@pytest.fixture
-def stripe_client(migrated_database, tmp_path, stripe_app_config):
+def stripe_client(migrated_database, tmp_path, stripe_stub):  # noqa: F811
+    """A second app on the same database taking payments through the Stripe stub."""
     from tests.conftest import make_app
 
-    app = make_app(migrated_database, tmp_path, **stripe_app_config)
+    app = make_app(migrated_database, tmp_path, STRIPE_SECRET_KEY="sk_test_local",
+                   STRIPE_API_BASE=stripe_stub.url)
     yield app, app.test_client()
     with app.app_context():
         db.session.remove()
@@ -128,7 +118,7 @@ def stripe_client(migrated_database, tmp_path, stripe_app_config):
 
 
 def test_pay_now_reuses_an_open_session_and_replaces_an_expired_one(
-        app, stripe_client, stripe_stub):
+        app, stripe_client, stripe_stub):  # noqa: F811
     shop, client = stripe_client
     order_url = start_order(client, "pain-management-60", delivery="me")
     first = pay_from_review(client, order_url)

@@ -8,14 +8,7 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, StripeEvent, Voucher
 from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event, signed
-from tests.support.stripe_stub import StripeStub
-
-
-@pytest.fixture
-def stripe_stub():
-    stub = StripeStub().start()
-    yield stub
-    stub.stop()
+from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_a_short_message_keeps_the_normal_sizes(app, tmp_path):
         short = make_voucher(message="Feel better soon!")
         long = make_voucher(message="W" * MAX_MESSAGE)
         html = pdf.voucher_html([short, long])
-        assert 'class="voucher fit-0"' in html
+        assert 'class="voucher fit-0 design-classic"' in html
         data = pdf.render_pdf([short, long], use_cache=False)
         assert page_count(data, tmp_path) == 2
         # Only the long one was stepped down: its message prints smaller than the short one's.
