@@ -64,6 +64,8 @@ def test_the_receipt_shows_every_certificate_with_its_own_button(app, smtp_serve
     html, pictures = html_and_pictures(emails["ana@example.com"])
     assert len(pictures) == 2 and all(f"/v/{c}" in html for c in codes)
     assert html.count("View your gift") == 2 and "order number" in html
+    plain = emails["ana@example.com"].get_body(preferencelist=("plain",)).get_content()
+    assert "(order number " in plain
 
 
 @pytest.mark.browser
