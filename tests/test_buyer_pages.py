@@ -99,6 +99,10 @@ def test_a_future_delivery_is_not_described_as_done(client):
     assert f"By email to ben@example.com, on {later.strftime('%B %-d, %Y')} at 9:00 AM" in page
     assert "delivered" not in page.split("<h2>Vouchers</h2>")[0]
     assert "Will be emailed to ben@example.com" in page
+    with client.application.app_context():
+        body = db.session.scalars(select(OutboxMessage.body_text).where(
+            OutboxMessage.kind == "receipt")).one()
+    assert f"to be emailed to them on {later.strftime('%B %-d, %Y')} at 9:00 AM" in body
 
 
 def test_a_single_massage_is_not_called_a_package(app, client, tmp_path):
