@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app giftshop
 PYTHON ?= python3
 # Debian packages: WeasyPrint's text stack, pg_dump/pg_restore for `db backup`, PDF → PNG for
-# tests, the browser for tests, fonts, wrk.
-APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client
+# tests, the browser for tests, wrk, and fonts for every script the order form accepts
+# (Noto: CJK, emoji and the rest).
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji postgresql-client
 APT_TEST := $(APT_RUN) poppler-utils chromium wrk nodejs
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

@@ -66,6 +66,9 @@ class Config:
             "PRACTICE_HOURS",
             "Mon 10–8 · Tue closed · Wed–Thu 10–8 · Fri 10–1 · Sat closed · Sun 10–6",
         )
+        # The practice's online booking page, offered as "Book your session" to holders;
+        # empty means the phone number is the only way to book.
+        self.BOOKING_URL = env("BOOKING_URL", "").strip()
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

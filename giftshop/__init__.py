@@ -12,6 +12,7 @@ def create_app(config_class=Config) -> Flask:
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
     _check_settings(app)
+    _check_booking_url(app)
     web.register_body_limits(app)  # first: the other hooks may read the body
     register_extensions(app)
     web.register_converters(app)
@@ -60,6 +61,13 @@ def _check_settings(app: Flask) -> None:
 def _weak_secret(key: str) -> bool:
     # Too short, too few distinct characters, or one short piece repeated ("abcabc…").
     return len(key) < 32 or len(set(key)) < 10 or (key + key).find(key, 1) < len(key)
+
+
+def _check_booking_url(app: Flask) -> None:
+    # The link is printed on vouchers and emails: only a web address may go there.
+    url = app.config.get("BOOKING_URL", "")
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise RuntimeError("BOOKING_URL must be an http:// or https:// address.")
 
 
 def register_extensions(app: Flask) -> None:

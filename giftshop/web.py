@@ -213,6 +213,7 @@ def register_template_helpers(app: Flask) -> None:
                 "tel": "+1" + "".join(ch for ch in cfg["PRACTICE_PHONE"] if ch.isdigit()),
             },
             "demo_payments": cfg["DEMO_PAYMENTS"],
+            "booking_url": cfg["BOOKING_URL"],
         }
 
 

@@ -7,7 +7,7 @@ from tests.support.auth import owner_client, staff_client
 from tests.support.web import csrf_token
 
 SAMPLE_ARGS = {"product_id": 1, "order_id": 1, "voucher_id": 1, "staff_id": 1, "direction": "up",
-               "action": "deactivate", "name": "liability"}
+               "action": "deactivate", "name": "liability", "slug": "birthday"}
 
 
 def admin_requests(app):

@@ -201,4 +201,4 @@ def test_history_lists_each_entry_with_its_date(app, client):
         kinds = [e.kind for e in db.session.scalars(select(LedgerEntry))]
     assert kinds == ["issue", "redeem", "redeem"]
     html = client.get(f"/v/{code}").get_data(as_text=True)
-    assert html.count("<tr><td>") == 3 and "2 of 4 sessions left" in html
+    assert html.count('<tr><td data-label="Date">') == 3 and "2 of 4 sessions left" in html

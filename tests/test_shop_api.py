@@ -69,7 +69,9 @@ def test_create_order_returns_links_and_snapshots_prices(app, client, spec):
     (order_body(message="x" * 501), "items.0.message"),
     (order_body(deliver_on="2020-01-01"), "items.0.deliver_on"),
     (order_body(deliver_on="tomorrow"), "items.0.deliver_on"),
-    (order_body(recipient={"name": "Ben"}), "items.0.recipient.email"),
+    (order_body(recipient={"email": "ben@example.com"}), "items.0.recipient.name"),
+    (order_body(message="bell \x07 rings"), "items.0.message"),  # cannot be printed
+    (order_body(recipient={"name": "Ben \ue000"}), "items.0.recipient.name"),  # private use
     (order_body(recipient={"name": "Ben", "email": "not-an-email"}), "items.0.recipient.email"),
     ({"purchaser": {"name": "", "email": "a@b.co"}, "items": [{"product": "gift-certificate",
                                                                  "amount_cents": 5000}]},
@@ -84,6 +86,15 @@ def test_invalid_orders_get_422_with_field_errors_and_write_nothing(app, client,
     assert field in response.get_json()["errors"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_recipient_with_a_name_only_is_a_gift_the_buyer_hands_over(app, client, spec):
+    response = client.post("/api/v1/orders", json=order_body(recipient={"name": "Ben Holder"}))
+    assert response.status_code == 201
+    spec.validate("/orders", "post", response)
+    with app.app_context():
+        item = db.session.scalars(select(OrderItem)).one()
+        assert (item.recipient_name, item.recipient_email) == ("Ben Holder", None)
 
 
 def test_deliver_on_a_year_ahead_is_allowed_but_not_a_day_more(client):

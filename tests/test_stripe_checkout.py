@@ -8,14 +8,7 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, StripeEvent, Voucher
 from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event, signed
-from tests.support.stripe_stub import StripeStub
-
-
-@pytest.fixture
-def stripe_stub():
-    stub = StripeStub().start()
-    yield stub
-    stub.stop()
+from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -83,9 +76,13 @@ def test_checkout_session_is_created_with_catalog_prices(app, client, stripe_stu
 def test_product_form_redirects_to_stripe_checkout(client, stripe_stub):
     from tests.support.web import post_form
 
+    from tests.support.web import pay_from_review
+
     response = post_form(client, "/p/pain-management-60", "/p/pain-management-60/buy", {
         "quantity": "1", "purchaser_name": "Ana", "purchaser_email": "ana@example.com",
-        "for_myself": "y"})
+        "delivery": "me"})
+    assert response.status_code == 303
+    response = pay_from_review(client, response.headers["Location"])
     assert response.status_code == 303
     assert response.headers["Location"].startswith("https://checkout.stripe.test/")
     assert stripe_stub.created()[0]["line_items"][0]["price_data"]["unit_amount"] == "11000"
@@ -215,10 +212,15 @@ def test_unpaid_success_page_shows_pending_and_refreshes(app, client, stripe_stu
     assert "pending" in page and 'http-equiv="refresh"' in page
 
 
-def test_cancel_returns_to_the_product_page(app, client, stripe_stub):
+def test_cancel_returns_to_the_order_offering_pay_now_or_start_again(app, client, stripe_stub):
     body = place(client, [{"product": "pain-management-90"}]).get_json()
     response = client.get(f"/checkout/cancel/{body['order_id']}")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/p/pain-management-90")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/orders/{body['order_id']}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Payment cancelled: nothing was charged." in page
+    assert 'id="pay"' in page and "Pay now" in page and 'id="start-again"' in page
+    assert 'http-equiv="refresh"' not in page
 
 
 @pytest.mark.postgresql_only

@@ -5,12 +5,13 @@ from giftshop.admin import catalog_service as service
 from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import ButtonForm, ProductForm
 from giftshop.errors import ValidationFailed
+from giftshop.vouchers.designs import design_states, set_design_offered
 
 
 @bp.get("/catalog")
 def catalog():
     return render_template("admin/catalog.html", products=service.all_products(),
-                           button=ButtonForm())
+                           designs=design_states(), button=ButtonForm())
 
 
 @bp.route("/catalog/new", methods=["GET", "POST"])
@@ -64,4 +65,15 @@ def toggle_product(product_id: int, action: str):
     if ButtonForm().validate_on_submit():
         product = service.set_active(product_id, action == "activate", staff=acting_owner())
         flash(f"“{product.name}” is {'on sale' if product.active else 'off sale'}.", "info")
+    return redirect(url_for("admin.catalog"), code=303)
+
+
+@bp.post("/catalog/designs/<slug>/<action>")
+def toggle_design(slug: str, action: str):
+    if action not in ("offer", "withdraw"):
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        design = set_design_offered(slug, action == "offer", staff=acting_owner())
+        flash(f"The {design.label} design is {'offered' if action == 'offer' else 'withdrawn'}.",
+              "info")
     return redirect(url_for("admin.catalog"), code=303)

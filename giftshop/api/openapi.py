@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document for /api/v1; tests validate real responses against it."""
 from flask import Blueprint
 
+from giftshop.models import Design
+
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERROR = {
@@ -55,9 +57,18 @@ SCHEMAS = {
             "quantity": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
             "amount_cents": {"type": "integer", "description": "Money certificates only: "
                              "the face value in whole dollars, within the product's bounds."},
-            "recipient": {"$ref": "#/components/schemas/Person"},
+            "recipient": {
+                "type": "object", "required": ["name"],
+                "description": "Omit when buying for yourself. A name with no email means the "
+                               "buyer hands the gift over: the name is printed and the PDF goes "
+                               "to the buyer.",
+                "properties": PERSON["properties"],
+            },
             "message": {"type": "string", "maxLength": 500},
             "deliver_on": {"type": "string", "format": "date"},
+            "design": {"enum": [d.value for d in Design],
+                       "description": "The certificate's design (one the owner offers); "
+                                      "the first on offer when omitted."},
         },
     },
     "OrderRequest": {

@@ -1,7 +1,9 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request
 
 from giftshop.catalog.forms import OrderForm
+from giftshop.catalog.preview import preview_png
 from giftshop.catalog.service import active_products, product_by_slug
+from giftshop.extensions import limiter
 
 bp = Blueprint("catalog", __name__)
 
@@ -15,3 +17,10 @@ def home():
 def product(slug: str):
     product = product_by_slug(slug)
     return render_template("catalog/product.html", product=product, form=OrderForm(product))
+
+
+@bp.get("/p/<slug>/preview.png")
+@limiter.limit("60 per minute")  # each one is a real rendering
+def preview(slug: str):
+    png = preview_png(product_by_slug(slug), request.args.to_dict())
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})

@@ -22,27 +22,37 @@ def place_order(data: dict, *, today: date) -> Order:
         public_id=secrets.token_urlsafe(24),
         purchaser_name=buyer["name"],
         purchaser_email=buyer["email"],
-        total_cents=sum(i["unit_price_cents"] * i["quantity"] for i in items),
+        total_cents=0,
         payment_method="demo" if current_app.config["DEMO_PAYMENTS"] else "stripe",
     )
-    for i in items:
-        product = i["product"]
-        order.items.append(OrderItem(
-            product_id=product.id, product_slug=product.slug, product_name=product.name,
-            kind=product.kind, unit_price_cents=i["unit_price_cents"],
-            sessions=product.sessions, service=product.service, quantity=i["quantity"],
-            recipient_name=i["recipient_name"], recipient_email=i["recipient_email"],
-            message=i["message"], deliver_on=i["deliver_on"],
-        ))
+    order.items.extend(order_item(i) for i in items)
+    order.total_cents = order_total(order)
     db.session.add(order)
     db.session.commit()
     return order
 
 
-def start_checkout(order: Order) -> str:
+def order_item(item: dict) -> OrderItem:
+    """An order line from one validated item, with the product's details snapshotted."""
+    product = item["product"]
+    return OrderItem(
+        product_id=product.id, product_slug=product.slug, product_name=product.name,
+        kind=product.kind, unit_price_cents=item["unit_price_cents"],
+        sessions=product.sessions, service=product.service, quantity=item["quantity"],
+        recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
+        message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
+    )
+
+
+def order_total(order: Order) -> int:
+    return sum(item.line_total_cents for item in order.items)
+
+
+def start_checkout(order: Order, *, replacing: str | None = None) -> str:
     """The URL the buyer pays at: a Stripe Checkout Session, or the demo pay page. Commits.
 
-    Idempotent per order: Stripe returns the same session for the same order.
+    Idempotent per order: Stripe returns the same session for the same order (and
+    the same `replacing`, the expired session a new one succeeds).
     """
     if current_app.config["DEMO_PAYMENTS"]:
         return url_for("checkout.demo_pay", public_id=order.public_id, _external=False)
@@ -51,6 +61,7 @@ def start_checkout(order: Order) -> str:
         order,
         success_url=base + url_for("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=base + url_for("checkout.cancel", public_id=order.public_id),
+        replacing=replacing,
     )
     order.stripe_session_id = session["id"]
     db.session.commit()

@@ -40,8 +40,13 @@ def _plain(obj) -> dict:
     return obj.to_dict(recursive=True) if hasattr(obj, "to_dict") else dict(obj)
 
 
-def create_checkout_session(order, *, success_url: str, cancel_url: str) -> dict:
-    """One Checkout Session per order; the idempotency key makes a retry return the same."""
+def create_checkout_session(order, *, success_url: str, cancel_url: str,
+                            replacing: str | None = None) -> dict:
+    """One Checkout Session per order; the idempotency key makes a retry return the same.
+
+    `replacing` names the expired session this one succeeds, so a new session is made
+    once per expiry (and a retry still returns the same one).
+    """
     line_items = [
         {
             "quantity": item.quantity,
@@ -65,7 +70,8 @@ def create_checkout_session(order, *, success_url: str, cancel_url: str) -> dict
     }
     try:
         session = _client().v1.checkout.sessions.create(
-            params, {"idempotency_key": f"order-{order.public_id}-checkout"}
+            params, {"idempotency_key": f"order-{order.public_id}-checkout"
+                     + (f"-after-{replacing}" if replacing else "")}
         )
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}")

@@ -1,9 +1,11 @@
 """Validating an order request (from the product form or the API) against the catalog."""
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
+from giftshop.vouchers.designs import is_offered, offered_designs
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -15,7 +17,7 @@ MAX_ITEMS = 10
 MAX_DAYS_AHEAD = 365
 
 
-def _text(value, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
+def check_text(value, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[field] = "This field is required."
@@ -27,11 +29,21 @@ def _text(value, field: str, errors: dict, *, required: bool, limit: int) -> str
     if len(value) > limit:
         errors[field] = f"At most {limit} characters."
         return None
+    if not printable(value):
+        errors[field] = "Contains characters that cannot be printed (control or private-use)."
+        return None
     return value
 
 
+def printable(text: str) -> bool:
+    """No character the certificate's fonts cannot show: control codes (line breaks and
+    tabs aside), private-use and unassigned code points."""
+    return not any(unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs")
+                   and ch not in "\n\r\t" for ch in text)
+
+
 def _email(value, field: str, errors: dict, *, required: bool) -> str | None:
-    value = _text(value, field, errors, required=required, limit=254)
+    value = check_text(value, field, errors, required=required, limit=254)
     if value is not None and not EMAIL_RE.match(value):
         errors[field] = "Enter a valid email address."
         return None
@@ -60,7 +72,7 @@ def validate_order(data, today: date) -> tuple[dict, list[dict]]:
         errors["purchaser"] = "Give the purchaser's name and email."
         purchaser = {}
     buyer = {
-        "name": _text(purchaser.get("name"), "purchaser.name", errors, required=True,
+        "name": check_text(purchaser.get("name"), "purchaser.name", errors, required=True,
                       limit=MAX_NAME),
         "email": _email(purchaser.get("email"), "purchaser.email", errors, required=True),
     }
@@ -116,19 +128,27 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
     item["recipient_name"] = item["recipient_email"] = None
     if recipient is not None:
         if not isinstance(recipient, dict):
-            errors[f"{prefix}.recipient"] = "Give the recipient's name and email."
+            errors[f"{prefix}.recipient"] = "Give the recipient's name (and email to send it)."
         else:
-            item["recipient_name"] = _text(recipient.get("name"), f"{prefix}.recipient.name",
+            # A name with no email: the buyer prints or hands the gift over; the name
+            # is printed on it and the PDF goes to the buyer.
+            item["recipient_name"] = check_text(recipient.get("name"), f"{prefix}.recipient.name",
                                            errors, required=True, limit=MAX_NAME)
             item["recipient_email"] = _email(recipient.get("email"),
-                                             f"{prefix}.recipient.email", errors, required=True)
+                                             f"{prefix}.recipient.email", errors, required=False)
     message = raw.get("message") or ""
     if not isinstance(message, str):
         errors[f"{prefix}.message"] = "Must be text."
     elif len(message.strip()) > MAX_MESSAGE:
         errors[f"{prefix}.message"] = f"At most {MAX_MESSAGE} characters."
+    elif not printable(message):
+        errors[f"{prefix}.message"] = (
+            "Contains characters that cannot be printed (control or private-use).")
     item["message"] = message.strip() if isinstance(message, str) else ""
     item["deliver_on"] = _deliver_on(raw.get("deliver_on"), f"{prefix}.deliver_on", errors, today)
+    item["design"] = raw.get("design") or offered_designs()[0].value
+    if not is_offered(item["design"]):
+        errors[f"{prefix}.design"] = "Choose one of the designs on offer."
     return item
 
 

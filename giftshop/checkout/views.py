@@ -2,8 +2,8 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from giftshop.catalog.forms import OrderForm
-from giftshop.catalog.service import product_by_slug
-from giftshop.checkout import service, stripe_gateway, webhooks
+from giftshop.catalog.service import active_products, product_by_slug
+from giftshop.checkout import review, service, stripe_gateway, webhooks
 from giftshop.checkout.fulfilment import fulfil_order
 from giftshop.checkout.validation import validate_order
 from giftshop.errors import Conflict, NotFound, ValidationFailed
@@ -18,19 +18,65 @@ bp = Blueprint("checkout", __name__)
 
 @bp.post("/p/<slug>/buy")
 def buy(slug: str):
+    """A gift from the product form: a new order, or one added to/edited in an unpaid
+    order; either way the buyer reviews the order before paying."""
     product = product_by_slug(slug)
     form = OrderForm(product)
     # The form only coerces types; the order rules are the service's (shared with the
     # API). They run even when coercion failed, so every problem is shown at once.
     coerced = form.validate_on_submit()
+    data = form.to_order_request(product)
     try:
         if coerced:
-            order = service.place_order(form.to_order_request(product), today=today_local())
-            return redirect(service.start_checkout(order), code=303)
-        validate_order(form.to_order_request(product), today_local())
+            order = review.save_gift(data["items"][0], data["purchaser"],
+                                     order_id=form.order_ref.data, item_id=form.item_ref.data,
+                                     today=today_local())
+            return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+        validate_order(data, today_local())
     except ValidationFailed as exc:
         form.apply_errors(exc.errors)
     return render_template("catalog/product.html", product=product, form=form), 422
+
+
+@bp.get("/orders/<public_id>/add/<slug>")
+def add_gift(public_id: str, slug: str):
+    order = service.order_by_public_id(public_id)
+    product = product_by_slug(slug)
+    form = OrderForm(product)
+    form.fill_from(order)
+    return render_template("catalog/product.html", product=product, form=form, order=order)
+
+
+@bp.get("/orders/<public_id>/items/<int:item_id>/edit")
+def edit_gift(public_id: str, item_id: int):
+    order = service.order_by_public_id(public_id)
+    item = next((i for i in order.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("That gift is not part of this order.")
+    product = product_by_slug(item.product_slug)
+    form = OrderForm(product)
+    form.fill_from(order, item)
+    return render_template("catalog/product.html", product=product, form=form, order=order)
+
+
+@bp.post("/orders/<public_id>/items/<int:item_id>/remove")
+def remove_gift(public_id: str, item_id: int):
+    if review.remove_item(service.order_by_public_id(public_id), item_id):
+        return redirect(url_for("checkout.order_page", public_id=public_id), code=303)
+    flash("Order cancelled: nothing was charged.", "info")
+    return redirect(url_for("catalog.home"), code=303)
+
+
+@bp.post("/orders/<public_id>/cancel")
+def cancel_order(public_id: str):
+    review.cancel_order(service.order_by_public_id(public_id))
+    flash("Order cancelled: nothing was charged.", "info")
+    return redirect(url_for("catalog.home"), code=303)
+
+
+@bp.post("/orders/<public_id>/pay")
+def pay(public_id: str):
+    return redirect(review.pay_now(service.order_by_public_id(public_id)), code=303)
 
 
 @bp.get("/checkout/success")
@@ -47,15 +93,16 @@ def success():
             # The buyer still sees the order (pending, refreshing); the webhook fulfils.
             current_app.logger.warning("success page could not re-read %s: %s",
                                        session_id, exc.message)
-    return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+    # Still unpaid: the order page waits a few minutes for the webhook, then offers Pay now.
+    paying = {} if order.is_paid else {"paying": 1}
+    return redirect(url_for("checkout.order_page", public_id=order.public_id, **paying), code=303)
 
 
 @bp.get("/checkout/cancel/<public_id>")
 def cancel(public_id: str):
     order = service.order_by_public_id(public_id)
-    flash("Payment cancelled: nothing was charged. You can try again below.", "info")
-    slug = order.items[0].product_slug if order.items else None
-    return redirect(url_for("catalog.product", slug=slug) if slug else url_for("catalog.home"))
+    flash("Payment cancelled: nothing was charged. Pay now, or start again.", "info")
+    return redirect(url_for("checkout.order_page", public_id=order.public_id))
 
 
 @bp.route("/checkout/demo/<public_id>", methods=["GET", "POST"])
@@ -77,9 +124,13 @@ def order_page(public_id: str):
 def _render_order(order, status: int = 200, error: str | None = None, error_code: str = ""):
     emails = delivery.order_outbox(order)
     latest = {m.voucher_id: m for m in emails if m.kind in ("delivery", "resend")}
+    editable = review.is_editable(order)
     return keep_private(render_template(
         "checkout/order.html", order=order, voucher_emails=latest, outbox=emails,
         show_outbox=not current_app.config["MAIL_SERVER"], error=error, error_code=error_code,
+        editable=editable, products=active_products() if editable else [],
+        waiting=order.status == "pending" and bool(request.args.get("paying"))
+        and review.recently_changed(order), today=today_local(),
     )), status
 
 

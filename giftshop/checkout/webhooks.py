@@ -67,16 +67,24 @@ def session_paid(session: dict) -> None:
     fulfil_order(order.id, fresh)
 
 
+def _current_session_order(session: dict) -> Order | None:
+    """The order, unless the buyer has since moved on to a newer session ("Pay now")."""
+    order = _order_for_session(session)
+    if order is None or order.stripe_session_id not in (None, session.get("id")):
+        return None
+    return order
+
+
 @handles("checkout.session.async_payment_failed")
 def session_failed(session: dict) -> None:
-    order = _order_for_session(session)
+    order = _current_session_order(session)
     if order is not None:
         mark_unpaid(order.id, "failed")
 
 
 @handles("checkout.session.expired")
 def session_expired(session: dict) -> None:
-    order = _order_for_session(session)
+    order = _current_session_order(session)
     if order is not None:
         mark_unpaid(order.id, "expired")
 

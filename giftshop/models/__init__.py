@@ -1,6 +1,6 @@
 """Tables, constraints and read-only derived properties. No commits here: services own them."""
 from giftshop.models.base import utcnow
-from giftshop.models.catalog import Product
+from giftshop.models.catalog import Design, DesignChoice, Product
 from giftshop.models.orders import Order, OrderItem, Refund, StripeEvent
 from giftshop.models.vouchers import LedgerEntry, Voucher
 from giftshop.models.staff import ApiToken, Staff
@@ -8,6 +8,6 @@ from giftshop.models.outbox import OutboxMessage
 from giftshop.models.audit import AuditLog
 
 __all__ = [
-    "utcnow", "Product", "Order", "OrderItem", "Refund", "StripeEvent", "Voucher",
+    "utcnow", "Design", "DesignChoice", "Product", "Order", "OrderItem", "Refund", "StripeEvent", "Voucher",
     "LedgerEntry", "Staff", "ApiToken", "OutboxMessage", "AuditLog",
 ]

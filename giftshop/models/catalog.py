@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, String, Text
@@ -9,6 +10,45 @@ from giftshop.models.base import UTCDateTime, utcnow
 
 MONEY = "money"
 SESSIONS = "sessions"
+
+
+class Design(StrEnum):
+    """The certificate's occasion design: one list for the database, the API and the pages."""
+
+    CLASSIC = "classic"
+    BIRTHDAY = "birthday"
+    HOLIDAY = "holiday"
+    THANK_YOU = "thank_you"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def design_check(column: str = "design") -> str:
+    """The CHECK constraint admitting exactly the designs of `Design`."""
+    return f"{column} in ({', '.join(repr(d.value) for d in Design)})"
+
+
+def design_column():
+    """`design` on order lines and vouchers: the design chosen when the order was placed."""
+    return mapped_column(String(16), default=Design.CLASSIC.value,
+                         server_default=Design.CLASSIC.value)
+
+
+class DesignChoice(db.Model):
+    """The owner's switch for one design; a design with no row is offered."""
+
+    __tablename__ = "design_choice"
+    __table_args__ = (CheckConstraint(design_check("slug"), name="slug"),)
+
+    slug: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def id(self) -> str:  # what the audit trail records as the target's id
+        return self.slug
 
 
 class Product(db.Model):

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
+from giftshop.models.catalog import design_check, design_column
 
 ORDER_STATUSES = ("pending", "paid", "failed", "expired", "refunded", "partially_refunded")
 
@@ -59,6 +60,7 @@ class OrderItem(db.Model):
     __table_args__ = (
         CheckConstraint("quantity BETWEEN 1 AND 10", name="quantity"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
+        CheckConstraint(design_check(), name="design"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +77,7 @@ class OrderItem(db.Model):
     recipient_email: Mapped[Optional[str]] = mapped_column(String(254))
     message: Mapped[str] = mapped_column(Text, default="")
     deliver_on: Mapped[date]
+    design: Mapped[str] = design_column()
 
     order: Mapped[Order] = relationship(back_populates="items")
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
+from giftshop.models.catalog import design_check, design_column
 
 LEDGER_KINDS = ("issue", "redeem", "reverse", "cashout", "void", "refund", "adjust")
 
@@ -23,6 +24,7 @@ class Voucher(db.Model):
         CheckConstraint("status in ('active', 'voided', 'refunded')", name="status"),
         CheckConstraint("remaining >= 0", name="remaining_nonneg"),
         CheckConstraint("remaining <= initial", name="remaining_le_initial"),
+        CheckConstraint(design_check(), name="design"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +49,7 @@ class Voucher(db.Model):
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     message: Mapped[str] = mapped_column(Text, default="")
     deliver_on: Mapped[Optional[date]]
+    design: Mapped[str] = design_column()
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Only promotional (free or discounted) vouchers may expire (ORS 646A.278).
     promotional: Mapped[bool] = mapped_column(default=False)
@@ -74,6 +77,13 @@ class Voucher(db.Model):
 
             today = today_local()
         return today > self.expires_on
+
+    @property
+    def kind_label(self) -> str:
+        """What the voucher is called on paper and pages: one session is not a package."""
+        if self.is_money:
+            return "Gift certificate"
+        return "Massage gift certificate" if self.initial == 1 else "Session package"
 
     @property
     def display_status(self) -> str:

@@ -16,6 +16,7 @@ from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, Voucher, utcnow
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import lock_voucher
+from giftshop.vouchers.picture import MAX_PICTURES, picture_cid
 from giftshop.vouchers.qr import voucher_url
 from giftshop.vouchers.search import refresh_search_text
 from giftshop.web import LOCAL_TZ
@@ -49,7 +50,8 @@ def queue_email(*, kind: str, to_email: str, template: str, order: Order | None 
     The Message-ID is fixed here, so every retry of this row is the same email.
     """
     base_url = current_app.config["SHOP_BASE_URL"]
-    context.update(order=order, voucher=voucher, base_url=base_url)
+    context.update(order=order, voucher=voucher, base_url=base_url, picture_cid=picture_cid,
+                   max_pictures=MAX_PICTURES)
     if voucher is not None:
         context.update(voucher_link=voucher_url(voucher.code),
                        pdf_link=f"{voucher_url(voucher.code)}.pdf")

@@ -32,6 +32,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
 from giftshop.vouchers.failed_mail import queue_owner_digest
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
+from giftshop.vouchers.picture import MAX_PICTURES, picture_cid, voucher_png
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ def attachments_for(row: OutboxMessage) -> list[Voucher]:
 
 
 def build_email(row: OutboxMessage, now: datetime) -> EmailMessage:
-    """The MIME message for a row: text and HTML alternatives plus the PDFs."""
+    """The MIME message for a row: text and HTML alternatives (the HTML with its
+    certificate pictures inline) plus the PDFs."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = row.to_email
@@ -169,9 +171,17 @@ def build_email(row: OutboxMessage, now: datetime) -> EmailMessage:
     email["Message-ID"] = row.message_id
     email["Date"] = format_datetime(now)
     email.set_content(row.body_text)
+    vouchers = attachments_for(row)
     if row.body_html:
         email.add_alternative(row.body_html, subtype="html")
-    for voucher in attachments_for(row):
+        html_part = email.get_payload()[-1]
+        # The certificate pictures the HTML shows inline (`cid:`), as related parts.
+        for voucher in vouchers[:MAX_PICTURES]:
+            if f"cid:{picture_cid(voucher.code)}" in row.body_html:
+                html_part.add_related(voucher_png(voucher), maintype="image", subtype="png",
+                                      cid=f"<{picture_cid(voucher.code)}>",
+                                      filename=f"{pdf_filename(voucher)[:-4]}.png")
+    for voucher in vouchers:
         email.add_attachment(voucher_pdf(voucher), maintype="application", subtype="pdf",
                              filename=pdf_filename(voucher))
     return email

@@ -5,6 +5,11 @@ only files inside the app's static folder and the `data:` URIs this module made
 (the QR codes); every other request is refused and recorded. User text reaches
 the page only through Jinja's autoescaping, so a message can never add a tag.
 
+Each voucher is one US-Letter page whatever the accepted input: the page is rendered at
+the normal sizes and, if a voucher ran over, again with that voucher's text one step
+smaller (`fit-N` in voucher.css), until every voucher is one page. Short text costs one
+rendering; the longest accepted input a few.
+
 Rendered PDFs are cached on disk under `PDF_CACHE_DIR`, keyed by a hash of the
 HTML (which holds everything printed), the stylesheet and the WeasyPrint version:
 any edit to what is printed gives a new key, and stale files are never served.
@@ -28,6 +33,7 @@ from giftshop.vouchers import pdf_cache
 from giftshop.vouchers.qr import qr_data_uri, voucher_url
 
 TEMPLATE = "vouchers/voucher_pdf.html"
+MAX_FIT = 4  # the last fit-N step in voucher.css
 STYLESHEET = os.path.join("css", "voucher.css")
 # One font configuration per process: building it scans the system fonts. Renders
 # are serialized: Pango and fontconfig state is shared, and a render is ~60 ms.
@@ -99,25 +105,66 @@ def new_fetcher(app: Flask | None = None) -> StaticOnlyFetcher:
     return StaticOnlyFetcher((app or current_app).static_folder)
 
 
-def voucher_html(vouchers: list[Voucher]) -> str:
-    """The voucher page(s) as HTML (needs an app context, not a request)."""
+def voucher_html(vouchers: list[Voucher], fits: dict[str, int] | None = None) -> str:
+    """The voucher page(s) as HTML (needs an app context, not a request).
+
+    `fits` gives each voucher's text-size step by code (0, the normal sizes, by default).
+    """
     config = current_app.config
+    fits = fits or {}
     return render_template(
         TEMPLATE, vouchers=vouchers, practice=practice_info(config),
+        fits={v.code: fits.get(v.code, 0) for v in vouchers},
         qr={v.code: qr_data_uri(v.code) for v in vouchers},
         urls={v.code: voucher_url(v.code) for v in vouchers},
     )
 
 
-def html_to_pdf(html: str, fetcher: StaticOnlyFetcher) -> bytes:
-    """Render HTML with `fetcher` as the only way to load anything; base URL is static/."""
+def _render(html: str, fetcher: StaticOnlyFetcher) -> weasyprint.Document:
+    """Lay out HTML with `fetcher` as the only way to load anything; base URL is static/."""
     global _font_config
     base_url = path2url(fetcher.static_dir) + "/"
     with _render_lock:
         if _font_config is None:
             _font_config = FontConfiguration()
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        return document.write_pdf(font_config=_font_config)
+        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=_font_config)
+
+
+def html_to_pdf(html: str, fetcher: StaticOnlyFetcher) -> bytes:
+    """Render HTML as it is (no fitting) to PDF bytes."""
+    document = _render(html, fetcher)
+    with _render_lock:
+        return document.write_pdf()
+
+
+def _overflowing(document: weasyprint.Document, vouchers: list[Voucher]) -> list[str]:
+    """Codes of the vouchers that took more than one page (each starts a page, anchored)."""
+    first_page = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    starts = [first_page.get(f"v-{v.code}", 0) for v in vouchers] + [len(document.pages)]
+    return [v.code for v, start, end in zip(vouchers, starts, starts[1:]) if end - start > 1]
+
+
+def fitted_pdf(vouchers: list[Voucher], fetcher: StaticOnlyFetcher) -> bytes:
+    """The PDF with each voucher on exactly one page, its text as large as allows that.
+
+    Steps only the vouchers that ran over, so a long message on one voucher leaves the
+    others of the order at their normal sizes. At the last step the page is kept
+    whatever it holds (the form's limits are tested to fit by then).
+    """
+    fits = {v.code: 0 for v in vouchers}
+    while True:
+        document = _render(voucher_html(vouchers, fits), fetcher)
+        over = [code for code in _overflowing(document, vouchers) if fits[code] < MAX_FIT]
+        if not over:
+            break
+        for code in over:
+            fits[code] += 1
+    with _render_lock:
+        return document.write_pdf()
 
 
 def render_pdf(vouchers: list[Voucher], *, fetcher: StaticOnlyFetcher | None = None,
@@ -138,7 +185,7 @@ def render_pdf(vouchers: list[Voucher], *, fetcher: StaticOnlyFetcher | None = N
     fetcher = fetcher or new_fetcher()
     for voucher in vouchers:
         fetcher.allow(qr_data_uri(voucher.code))
-    pdf = html_to_pdf(html, fetcher)
+    pdf = fitted_pdf(vouchers, fetcher)
     if path is not None:
         pdf_cache.write(path, pdf, max_bytes=int(current_app.config["PDF_CACHE_MAX_MB"] * 1024 * 1024))
     return pdf

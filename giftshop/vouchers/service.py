@@ -39,6 +39,7 @@ def issue_voucher(
     recipient_email: str | None = None,
     message: str = "",
     deliver_on: date | None = None,
+    design: str = "classic",
     promotional: bool = False,
     expires_on: date | None = None,
     staff_id: int | None = None,
@@ -52,7 +53,7 @@ def issue_voucher(
         service=service, title=voucher_title(kind, initial, service), order=order,
         order_item_id=order_item_id, purchaser_name=purchaser_name,
         recipient_name=recipient_name, recipient_email=recipient_email, message=message,
-        deliver_on=deliver_on, promotional=promotional, expires_on=expires_on,
+        deliver_on=deliver_on, design=design, promotional=promotional, expires_on=expires_on,
         issued_by_id=staff_id, issue_note=note,
     )
     refresh_search_text(voucher)
@@ -81,5 +82,6 @@ def issue_order_vouchers(order: Order) -> list[Voucher]:
                 recipient_email=item.recipient_email,
                 message=item.message,
                 deliver_on=item.deliver_on,
+                design=item.design,
             ))
     return vouchers

@@ -14,6 +14,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+import pytest
+
 
 def decode_form(body: str) -> dict:
     """Stripe's bracketed form encoding (`a[b][0][c]=1`) back to nested dicts/lists."""
@@ -165,3 +167,11 @@ class StripeStub:
                                            "message": "stub: unknown path"}})
 
         return Handler
+
+
+@pytest.fixture
+def stripe_stub():
+    """A running stub for the test, stopped after it."""
+    stub = StripeStub().start()
+    yield stub
+    stub.stop()

@@ -18,3 +18,10 @@ def post_form(client, page_url: str, action_url: str | None = None, data=None, *
     data = dict(data or {})
     data["csrf_token"] = csrf_token(client, page_url)
     return client.post(action_url or page_url, data=data, **kwargs)
+
+
+def pay_from_review(client, order_url: str):
+    """Press "Pay" on the order's review page; returns the response (a 303 to checkout)."""
+    path = order_url.split("://", 1)[-1].split("/", 1)[-1]
+    path = "/" + path.split("?", 1)[0]
+    return post_form(client, path, path + "/pay", data={})
