@@ -1,5 +1,6 @@
 """Configuration from the environment (a `.env` file is read when present)."""
 import os
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -12,6 +13,29 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PASSKIT_SETTINGS = ("PASSKIT_CERT", "PASSKIT_KEY", "PASSKIT_WWDR", "PASSKIT_PASS_TYPE_ID",
+                    "PASSKIT_TEAM_ID")
+
+
+def parse_origins(value: str) -> list[str]:
+    """`EMBED_ORIGINS`: origins separated by commas or spaces, each `scheme://host[:port]`.
+
+    Raises ValueError naming the first entry that is not an origin (a path, a wildcard,
+    a missing scheme), so a typo stops the shop at start rather than silently framing nothing.
+    """
+    origins = []
+    for raw in value.replace(",", " ").split():
+        origin = raw.rstrip("/")
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "*" in origin \
+                or parts.path or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"EMBED_ORIGINS: {raw!r} is not an origin like "
+                             "https://www.example.com")
+        if origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 class Config:
@@ -66,6 +90,12 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.GIFTSHOP_ENV == "production"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.PROXY_FIX_HOPS = int(env("PROXY_FIX_HOPS", "0"))
+        # Sites allowed to frame /embed (the "Buy a gift" button's dialog).
+        self.EMBED_ORIGINS = parse_origins(env("EMBED_ORIGINS", ""))
+        # Apple Wallet passes: PEM file paths and Apple ids; all unset = no pass button.
+        for name in PASSKIT_SETTINGS:
+            setattr(self, name, env(name, ""))
+        self.PASSKIT_KEY_PASSWORD = env("PASSKIT_KEY_PASSWORD", "")  # only if the key is encrypted
 
     @property
     def DEMO_PAYMENTS(self) -> bool:

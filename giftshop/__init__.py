@@ -69,11 +69,13 @@ def register_blueprints(app: Flask) -> None:
     from giftshop.catalog.views import bp as catalog_bp
     from giftshop.checkout.views import bp as checkout_bp
     from giftshop.desk.views import bp as desk_bp
+    from giftshop.embed.views import register_embed
     from giftshop.vouchers.views import bp as vouchers_bp
 
     for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
                openapi_bp):
         app.register_blueprint(bp)
+    register_embed(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -6,7 +6,9 @@ import pytest
 from config import TestConfig
 from giftshop import create_app
 
-CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook")
+# The API and webhook authenticate otherwise; the embedded order form runs in frames on
+# other sites, which get no shop cookies (see tests/test_embed.py).
+CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook", "/embed/")
 
 
 def test_pages_send_a_strict_content_security_policy_and_friends(client):

@@ -20,17 +20,27 @@ bp = Blueprint("checkout", __name__)
 def buy(slug: str):
     product = product_by_slug(slug)
     form = OrderForm(product)
+    checkout_url = order_from_form(product, form)
+    if checkout_url:
+        return redirect(checkout_url, code=303)
+    return render_template("catalog/product.html", product=product, form=form), 422
+
+
+def order_from_form(product, form: OrderForm) -> str | None:
+    """Place the order a submitted form describes and return where to pay; on bad input
+    put the errors on the form and return None (nothing written). Shared by the shop's
+    own product page and the embedded one."""
     # The form only coerces types; the order rules are the service's (shared with the
     # API). They run even when coercion failed, so every problem is shown at once.
     coerced = form.validate_on_submit()
     try:
         if coerced:
             order = service.place_order(form.to_order_request(product), today=today_local())
-            return redirect(service.start_checkout(order), code=303)
+            return service.start_checkout(order)
         validate_order(form.to_order_request(product), today_local())
     except ValidationFailed as exc:
         form.apply_errors(exc.errors)
-    return render_template("catalog/product.html", product=product, form=form), 422
+    return None
 
 
 @bp.get("/checkout/success")
