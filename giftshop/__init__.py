@@ -11,6 +11,7 @@ def create_app(config_class=Config) -> Flask:
     config = config_class() if isinstance(config_class, type) else config_class
     app.config.from_object(config)
     _check_production_settings(app)
+    _check_wallet_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -43,6 +44,14 @@ def _check_production_settings(app: Flask) -> None:
         raise RuntimeError("STRIPE_WEBHOOK_SECRET must be set in production.")
     if app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(app.config["SECRET_KEY"]) < 16:
         raise RuntimeError("Set a long random SECRET_KEY in production.")
+
+
+def _check_wallet_settings(app: Flask) -> None:
+    from giftshop.vouchers.wallet import missing_settings
+
+    if missing := missing_settings(app.config):
+        raise RuntimeError("Apple Wallet passes need all PASSKIT_* settings; missing: "
+                           + ", ".join(missing))
 
 
 def register_extensions(app: Flask) -> None:
