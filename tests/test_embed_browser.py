@@ -10,7 +10,7 @@ from sqlalchemy import select
 from giftshop.embed.snippet import website_snippet
 from giftshop.extensions import db
 from giftshop.models import Order, Voucher
-from tests.support.auth import OWNER_EMAIL, PASSWORD, make_staff
+from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
 from tests.support.static_site import static_site
 from tests.test_desk_browser import PHONE, launch
@@ -147,11 +147,7 @@ def test_owner_finds_the_snippet_in_the_back_office(app, live_server, viewport):
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_context(viewport=viewport).new_page()
-        page.goto(live_server + "/desk/login")
-        page.fill("input[name=email]", OWNER_EMAIL)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(live_server + "/desk")
+        browser_sign_in(page, live_server, OWNER_EMAIL)
         page.goto(live_server + "/admin")
         page.get_by_role("link", name="Website button").click()
         snippet = page.get_by_label("Snippet")
