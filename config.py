@@ -33,6 +33,7 @@ def parse_origins(value: str) -> list[str]:
                 or parts.path or parts.query or parts.fragment or parts.username:
             raise ValueError(f"EMBED_ORIGINS: {raw!r} is not an origin like "
                              "https://www.example.com")
+        origin = origin.lower()  # browsers compare the lower-case origin
         if origin not in origins:
             origins.append(origin)
     return origins

@@ -88,5 +88,5 @@ def test_an_embed_origin_that_is_not_an_origin_stops_the_shop(monkeypatch, value
 
 
 def test_embed_origins_accept_commas_spaces_and_a_trailing_slash():
-    assert parse_origins("https://a.example/, http://localhost:8080  https://a.example") == \
+    assert parse_origins("https://A.example/, http://localhost:8080  https://a.example") == \
         ["https://a.example", "http://localhost:8080"]
