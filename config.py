@@ -1,5 +1,6 @@
 """Configuration from the environment (a `.env` file is read when present)."""
 import os
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -13,6 +14,30 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PASSKIT_SETTINGS = ("PASSKIT_CERT", "PASSKIT_KEY", "PASSKIT_WWDR", "PASSKIT_PASS_TYPE_ID",
+                    "PASSKIT_TEAM_ID")
+
+
+def parse_origins(value: str) -> list[str]:
+    """`EMBED_ORIGINS`: origins separated by commas or spaces, each `scheme://host[:port]`.
+
+    Raises ValueError naming the first entry that is not an origin (a path, a wildcard,
+    a missing scheme), so a typo stops the shop at start rather than silently framing nothing.
+    """
+    origins = []
+    for raw in value.replace(",", " ").split():
+        origin = raw.rstrip("/")
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "*" in origin \
+                or parts.path or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"EMBED_ORIGINS: {raw!r} is not an origin like "
+                             "https://www.example.com")
+        origin = origin.lower()  # browsers compare the lower-case origin
+        if origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 class Config:
@@ -78,6 +103,12 @@ class Config:
         # Bigger bodies are refused with 413 before they are read (the desk's camera
         # frames have their own 2 MB limit).
         self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+        # Sites allowed to frame /embed (the "Buy a gift" button's dialog).
+        self.EMBED_ORIGINS = parse_origins(env("EMBED_ORIGINS", ""))
+        # Apple Wallet passes: PEM file paths and Apple ids; all unset = no pass button.
+        for name in PASSKIT_SETTINGS:
+            setattr(self, name, env(name, ""))
+        self.PASSKIT_KEY_PASSWORD = env("PASSKIT_KEY_PASSWORD", "")  # only if the key is encrypted
 
     @property
     def DEMO_PAYMENTS(self) -> bool:

@@ -13,6 +13,7 @@ def create_app(config_class=Config) -> Flask:
     app.config.from_object(config)
     _check_settings(app)
     _check_booking_url(app)
+    _check_wallet_settings(app)
     web.register_body_limits(app)  # first: the other hooks may read the body
     register_extensions(app)
     web.register_converters(app)
@@ -70,6 +71,14 @@ def _check_booking_url(app: Flask) -> None:
         raise RuntimeError("BOOKING_URL must be an http:// or https:// address.")
 
 
+def _check_wallet_settings(app: Flask) -> None:
+    from giftshop.vouchers.wallet import missing_settings
+
+    if missing := missing_settings(app.config):
+        raise RuntimeError("Apple Wallet passes need all PASSKIT_* settings; missing: "
+                           + ", ".join(missing))
+
+
 def register_extensions(app: Flask) -> None:
     from giftshop.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -95,11 +104,13 @@ def register_blueprints(app: Flask) -> None:
     from giftshop.checkout.views import bp as checkout_bp
     from giftshop.desk.views import bp as desk_bp
     from giftshop.ops.health import bp as health_bp
+    from giftshop.embed.views import register_embed
     from giftshop.vouchers.views import bp as vouchers_bp
 
     for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
                openapi_bp, health_bp):
         app.register_blueprint(bp)
+    register_embed(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -217,11 +217,21 @@ def register_template_helpers(app: Flask) -> None:
         }
 
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self' https://checkout.stripe.com; object-src 'none'"
-)
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """The shop's one CSP; only the embed routes pass their allowed framing origins."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"media-src 'self' blob:; connect-src 'self'; frame-ancestors {frame_ancestors}; "
+        "base-uri 'self'; form-action 'self' https://checkout.stripe.com; object-src 'none'"
+    )
+
+
+CSP = content_security_policy()
+
+
+def absolute_url(url: str) -> str:
+    """A path on this shop made absolute for use outside it (API clients, embedding pages)."""
+    return request.host_url.rstrip("/") + url if url.startswith("/") else url
 
 
 def register_security(app: Flask) -> None:
@@ -238,7 +248,8 @@ def register_security(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")
         if production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

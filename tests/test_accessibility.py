@@ -47,8 +47,9 @@ def data(app):
 def test_public_and_staff_pages_have_no_serious_accessibility_violations(live_server, data):
     assert AXE.exists(), "run `make dev-deps` (npm ci) first"
     public = ["/", "/p/gift-certificate", "/p/pain-management-4-pack", f"/v/{data}",
-              "/balance", "/desk/login"]
-    staff = ["/desk", f"/desk/v/{data}", "/admin/", "/admin/vouchers", "/admin/orders"]
+              "/balance", "/desk/login", "/embed", "/embed/p/gift-certificate"]
+    staff = ["/desk", f"/desk/v/{data}", "/admin/", "/admin/vouchers", "/admin/orders",
+             "/admin/website", "/admin/campaigns"]
     problems = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -147,3 +147,24 @@ class StaffRoleForm(FlaskForm):
 
 class StaffPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired()])
+class CampaignForm(_ServiceErrors, FlaskForm):
+    FIELD_FOR = {"min_purchase_cents": "min_purchase", "bonus_cents": "bonus"}
+
+    name = StringField("Name", validators=[Length(max=120)])
+    starts_on = DateField("First day", validators=[Optional()])
+    ends_on = DateField("Last day", validators=[Optional()])
+    min_purchase = StringField("Purchase of at least ($)")
+    bonus = StringField("Bonus voucher ($)")
+    bonus_expires_on = DateField("Bonus expires on", validators=[Optional()])
+    submit = SubmitField("Start campaign")
+
+    def validate_min_purchase(self, field):
+        self.min_purchase_cents = _dollars(field)
+
+    def validate_bonus(self, field):
+        self.bonus_cents = _dollars(field)
+
+    def to_data(self) -> dict:
+        return {"name": self.name.data, "starts_on": self.starts_on.data,
+                "ends_on": self.ends_on.data, "bonus_expires_on": self.bonus_expires_on.data,
+                "min_purchase_cents": self.min_purchase_cents, "bonus_cents": self.bonus_cents}

@@ -5,7 +5,7 @@ from giftshop.catalog.service import active_products
 from giftshop.checkout import service
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
-from giftshop.web import keep_private, today_local
+from giftshop.web import absolute_url, keep_private, today_local
 
 bp = Blueprint("api_shop", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,9 +38,7 @@ def create_order():
     if data is None:
         raise ValidationFailed({"body": "Send a JSON object (Content-Type: application/json)."})
     order = service.place_order(data, today=today_local())
-    checkout_url = service.start_checkout(order)
-    if checkout_url.startswith("/"):
-        checkout_url = request.host_url.rstrip("/") + checkout_url
+    checkout_url = absolute_url(service.start_checkout(order))
     return {
         "order_id": order.public_id,
         "order_url": url_for("checkout.order_page", public_id=order.public_id, _external=True),

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from giftshop.extensions import db
 from giftshop.models import Order, utcnow
+from giftshop.promotions.campaigns import issue_bonus
 from giftshop.vouchers.delivery import queue_order_emails
 from giftshop.vouchers.service import issue_order_vouchers
 
@@ -33,7 +34,8 @@ def session_matches(order: Order, session: dict) -> bool:
 
 
 def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) -> bool:
-    """Mark the order paid and issue its vouchers and emails, once.
+    """Mark the order paid and issue its vouchers (plus a running campaign's bonus) and
+    emails, once.
 
     `session` is the Checkout Session as just re-read from Stripe (None only for demo
     payments). Locks the order row, so duplicate, concurrent and racing calls end in
@@ -58,7 +60,7 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
     order.paid_at = utcnow()
     if session is not None:
         order.payment_intent_id = session.get("payment_intent") or order.payment_intent_id
-    vouchers = issue_order_vouchers(order)
+    vouchers = issue_order_vouchers(order) + issue_bonus(order)
     queue_order_emails(order, vouchers)
     if commit:
         db.session.commit()

@@ -22,20 +22,33 @@ def buy(slug: str):
     order; either way the buyer reviews the order before paying."""
     product = product_by_slug(slug)
     form = OrderForm(product)
+    next_url = order_from_form(product, form)
+    if next_url:
+        return redirect(next_url, code=303)
+    return render_template("catalog/product.html", product=product, form=form), 422
+
+
+def order_from_form(product, form: OrderForm, *, review_first: bool = True) -> str | None:
+    """Save the gift a submitted form describes and return where to go next: the order's
+    review page (the shop), or straight to payment (the embedded dialog, which has no
+    room for a review step). On bad input put the errors on the form and return None
+    (nothing written)."""
     # The form only coerces types; the order rules are the service's (shared with the
     # API). They run even when coercion failed, so every problem is shown at once.
     coerced = form.validate_on_submit()
     data = form.to_order_request(product)
     try:
         if coerced:
-            order = review.save_gift(data["items"][0], data["purchaser"],
-                                     order_id=form.order_ref.data, item_id=form.item_ref.data,
-                                     today=today_local())
-            return redirect(url_for("checkout.order_page", public_id=order.public_id), code=303)
+            if review_first:
+                order = review.save_gift(data["items"][0], data["purchaser"],
+                                         order_id=form.order_ref.data,
+                                         item_id=form.item_ref.data, today=today_local())
+                return url_for("checkout.order_page", public_id=order.public_id)
+            return service.start_checkout(service.place_order(data, today=today_local()))
         validate_order(data, today_local())
     except ValidationFailed as exc:
         form.apply_errors(exc.errors)
-    return render_template("catalog/product.html", product=product, form=form), 422
+    return None
 
 
 @bp.get("/orders/<public_id>/add/<slug>")

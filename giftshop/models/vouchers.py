@@ -54,6 +54,9 @@ class Voucher(db.Model):
     # Only promotional (free or discounted) vouchers may expire (ORS 646A.278).
     promotional: Mapped[bool] = mapped_column(default=False)
     expires_on: Mapped[Optional[date]]
+    # The campaign whose bonus this voucher is (None for every other voucher).
+    bonus_campaign_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("bonus_campaign.id"), index=True)
     issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
     issue_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -14,6 +14,7 @@ from giftshop.audit import record_audit
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, Voucher, utcnow
+from giftshop.vouchers import wallet
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import lock_voucher
 from giftshop.vouchers.picture import MAX_PICTURES, picture_cid
@@ -54,7 +55,8 @@ def queue_email(*, kind: str, to_email: str, template: str, order: Order | None 
                    max_pictures=MAX_PICTURES)
     if voucher is not None:
         context.update(voucher_link=voucher_url(voucher.code),
-                       pdf_link=f"{voucher_url(voucher.code)}.pdf")
+                       pdf_link=f"{voucher_url(voucher.code)}.pdf",
+                       wallet_link=wallet.pass_url(voucher.code))
     if order is not None:
         context.setdefault("order_link", order_url(order))
     subject = render_template(f"email/{template}.subject.txt", **context).strip()

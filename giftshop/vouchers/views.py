@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from giftshop import attempts
 from giftshop.errors import Gone, UnknownCode
-from giftshop.vouchers import lookup
+from giftshop.vouchers import lookup, wallet
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.qr import qr_svg
 from giftshop.web import keep_private
@@ -60,19 +60,37 @@ def holder(code: str):
     response = Response(render_template(
         "vouchers/holder.html", voucher=voucher, remaining=lookup.remaining_text(voucher),
         status=lookup.status_text(voucher), history=lookup.public_history(voucher),
-        qr=Markup(qr_svg(voucher.code)),
+        qr=Markup(qr_svg(voucher.code)), wallet_pass=wallet.is_configured()
+        and url_for("vouchers.holder_pass", code=voucher.code),
     ))
     return keep_private(response)
+
+
+def _still_valid(voucher):
+    if voucher.status in ("voided", "refunded"):
+        raise Gone(f"This voucher was {voucher.status}; it can no longer be printed or added to a wallet.",
+                   code=voucher.status)
+    return voucher
 
 
 @bp.get("/v/<code>.pdf")
 @lookup_limit
 def holder_pdf(code: str):
-    voucher = lookup.find_by_code(code)
-    if voucher.status in ("voided", "refunded"):
-        raise Gone(f"This voucher was {voucher.status}; it can no longer be printed.",
-                   code=voucher.status)
+    voucher = _still_valid(lookup.find_by_code(code))
     return pdf_response(voucher_pdf(voucher), pdf_filename(voucher))
+
+
+@bp.get("/v/<code>.pkpass")
+@lookup_limit
+def holder_pass(code: str):
+    voucher = _still_valid(lookup.find_by_code(code))
+    pkpass, updated = wallet.build_pass(voucher)
+    response = Response(pkpass, mimetype=wallet.MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{voucher.code}.pkpass"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.last_modified = updated
+    return response
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:

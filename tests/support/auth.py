@@ -37,3 +37,12 @@ def staff_client(app):
     client = app.test_client()
     sign_in(client, make_staff(app, STAFF_EMAIL, "staff"))
     return client
+
+
+def browser_sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real sign-in page in a Playwright page."""
+    page.goto(base_url + "/desk/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(base_url + "/desk")

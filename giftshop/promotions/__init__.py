@@ -1,0 +1,1 @@
+"""Promotions: bonus campaigns (a purchase earns a promotional voucher)."""
