@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry, Order, Product, Staff
+from giftshop.models import LedgerEntry, Order, OrderItem, Product, Staff
 from tests.support.auth import OWNER_EMAIL, STAFF_EMAIL, make_staff, sign_in
 from tests.test_holder_pages import paid_order
 
@@ -49,6 +49,7 @@ def walkers(app):
         valid = {"public_id": public_id, "order_id": db.session.scalar(select(Order.id)),
                  "code": code, "voucher_id": 1, "entry_id": db.session.scalar(select(LedgerEntry.id)),
                  "product_id": db.session.scalar(select(Product.id)), "slug": "gift-certificate",
+                 "item_id": db.session.scalar(select(OrderItem.id)),
                  "name": "sales", "filename": "css/shop.css", "direction": "up",
                  "action": "activate"}
         db.session.remove()
