@@ -9,6 +9,7 @@ from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import IssueForm, RefundForm
 from giftshop.admin.issue_service import issue_by_hand
 from giftshop.checkout import refunds
+from giftshop.checkout.demo_gateway import is_demo_refund
 from giftshop.checkout.stripe_gateway import PaymentProviderError
 from giftshop.desk.forms import parse_dollars
 from giftshop.errors import DomainError, ValidationFailed
@@ -42,8 +43,13 @@ def orders():
 def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | None = None,
                 field_errors: dict | None = None, status: int = 200):
     order = refunds.order_for_admin(order_id)
-    return render_template("admin/order.html", order=order, form=form or RefundForm(),
+    form = form or RefundForm()
+    if order.payment_method == "demo":
+        form.confirm.label.text = "Yes, make this refund (demo payment: no money moves)"
+    return render_template("admin/order.html", order=order, form=form,
                            refundable=refunds.refundable, value_of=refunds.value_of,
+                           refunds_online=refunds.refunds_online(order),
+                           refund_left=bool(refunds.full_allocation(order)),
                            error=error, field_errors=field_errors or {}), status
 
 
@@ -89,8 +95,12 @@ def refund(order_id: int):
     except (PaymentProviderError, DomainError) as exc:
         db.session.rollback()
         return _order_page(order_id, form, error=exc.message, status=exc.status)
-    flash(f"Refunded {money(made.amount_cents)} through Stripe ({made.stripe_refund_id}).",
-          "info")
+    if is_demo_refund(made.stripe_refund_id):
+        flash(f"Refunded {money(made.amount_cents)} (demo payment: no money moved; "
+              f"{made.stripe_refund_id}).", "info")
+    else:
+        flash(f"Refunded {money(made.amount_cents)} through Stripe ({made.stripe_refund_id}).",
+              "info")
     return redirect(url_for("admin.order", order_id=order.id), code=303)
 
 

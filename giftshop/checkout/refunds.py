@@ -1,5 +1,9 @@
 """Refunds through Stripe, made here (owner) or in the Stripe dashboard (webhooks).
 
+Orders paid on the demo pay page are refunded here the same way, through the demo
+payment provider (`demo_gateway`): same allocation, ledger entries, order totals,
+idempotency and audit; only no money moves.
+
 Allocation rule (how money maps onto vouchers):
 - A refund made here is chosen voucher by voucher: the owner gives, for each voucher,
   how much of what remains to take back (cents of a money voucher, whole sessions of
@@ -30,7 +34,7 @@ import logging
 from sqlalchemy import select
 
 from giftshop.audit import record_audit
-from giftshop.checkout import stripe_gateway
+from giftshop.checkout import demo_gateway, stripe_gateway
 from giftshop.checkout.fulfilment import lock_order
 from giftshop.checkout.events import handles
 from giftshop.errors import Conflict, NotFound, ValidationFailed
@@ -57,6 +61,19 @@ def refund_value(voucher: Voucher, units: int) -> int:
 
 def refundable(voucher: Voucher) -> bool:
     return voucher.status == "active" and voucher.remaining > 0 and voucher.value_cents > 0
+
+
+def payment_gateway(order: Order):
+    """Who gives the money back: the demo provider for orders paid on the demo pay page,
+    Stripe for orders paid through Checkout; None for orders paid at the desk."""
+    if order.payment_method == "demo":
+        return demo_gateway
+    return stripe_gateway if order.payment_intent_id else None
+
+
+def refunds_online(order: Order) -> bool:
+    """The order's page offers a refund: paid, and through a provider that refunds."""
+    return order.is_paid and payment_gateway(order) is not None
 
 
 def full_allocation(order: Order) -> dict[int, int]:
@@ -119,7 +136,9 @@ def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Vo
 
 def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str, staff=None,
                  reason: str = "") -> Refund:
-    """Refund the value of the chosen vouchers through Stripe, then record it. Commits.
+    """Refund the value of the chosen vouchers through the order's payment provider
+    (Stripe, or the demo provider for demo orders: same rules, no money moves), then
+    record it. Commits.
 
     `allocation` maps voucher id → units to take back (cents for money, sessions for a
     package). `request_key` identifies the owner's submission (a nonce in the form):
@@ -133,7 +152,8 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
     order = lock_order(order_id)
     if not order.is_paid:
         raise Conflict("Only a paid order can be refunded.", code="not_paid")
-    if not order.payment_intent_id:
+    gateway = payment_gateway(order)
+    if gateway is None:
         raise Conflict("This order was not paid through Stripe; refund it at the desk and "
                        "void its vouchers.", code="not_stripe")
     if order.dispute_status in ("warning_needs_response", "needs_response", "under_review",
@@ -152,7 +172,7 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
     if amount > order.total_cents - order.refunded_cents:
         raise Conflict("That is more than is left to refund on this order.",
                        code="over_refund")
-    stripe_refund = stripe_gateway.create_refund(
+    stripe_refund = gateway.create_refund(
         order.payment_intent_id, amount, idempotency_key=f"refund-{order.public_id}-{request_key}",
         metadata={"order_id": order.public_id})
     existing = _refund_by_stripe_id(stripe_refund["id"])
