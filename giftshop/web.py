@@ -8,8 +8,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from giftshop.attempts import retry_words
 from giftshop.errors import DomainError, ValidationFailed
-from giftshop.extensions import db
+from giftshop.extensions import db, limiter
 from giftshop.models.base import MAX_DB_INT
 
 LOCAL_TZ = ZoneInfo("America/Los_Angeles")
@@ -26,6 +27,29 @@ def error_response(status: int, code: str, message: str, **extra):
         body = {"error": code, "message": message, **extra}
         return jsonify(body), status
     return render_template("error.html", status=status, code=code, message=message), status
+
+
+def rate_limited_response(message: str, retry_after: int):
+    """429 with Retry-After: for people a page that says in words when to try again and
+    how to reach the practice meanwhile; for the API `{"error": "rate_limited",
+    "message", "retry_after"}`."""
+    retry_after = max(int(retry_after), 1)
+    if wants_json():
+        response = jsonify({"error": "rate_limited", "message": message,
+                            "retry_after": retry_after})
+    else:
+        response = make_response(render_template("rate_limited.html", message=message))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _limiter_retry_after() -> int:
+    """Seconds until the Flask-Limiter limit this request broke resets."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return int(current.reset_at - datetime.now().timestamp()) + 1
 
 
 def _unstorable(value) -> bool:
@@ -115,11 +139,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
+        if getattr(exc, "retry_after", None):  # attempts.TooManyAttempts
+            return rate_limited_response(exc.message, exc.retry_after)
         extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
-        response, status = error_response(exc.status, exc.code, exc.message, **extra)
-        if getattr(exc, "retry_after", None):
-            response = make_response(response, status, {"Retry-After": str(exc.retry_after)})
-        return response, status
+        return error_response(exc.status, exc.code, exc.message, **extra)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -130,8 +153,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        if exc.code == 429:
-            code = "rate_limited"
+        if exc.code == 429:  # a Flask-Limiter limit ("60 per 1 minute" is no message)
+            retry_after = _limiter_retry_after()
+            return rate_limited_response(f"Too many requests from your connection. Please try "
+                                         f"again {retry_words(retry_after)}.", retry_after)
         if exc.code == 413:
             limit = request.max_content_length
             return error_response(413, "too_large", f"The request is too large: send at most "

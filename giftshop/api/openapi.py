@@ -9,7 +9,9 @@ ERROR = {
     "type": "object",
     "required": ["error", "message"],
     "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                   "errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+                   "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                   "retry_after": {"type": "integer", "minimum": 1,
+                                   "description": "seconds to wait (429; also `Retry-After`)"}},
 }
 PERSON = {
     "type": "object",
@@ -125,7 +127,11 @@ PATHS = {
         "operationId": "getOrder", "summary": "An order and its vouchers",
         "parameters": [{"name": "order_id", "in": "path", "required": True,
                         "schema": {"type": "string"}}],
-        "responses": {"200": _json("The order", "Order"), "404": _error("Unknown order")},
+        "responses": {"200": _json("The order", "Order"), "404": _error("Unknown order"),
+                      "429": _error("Too many unknown codes or order ids from this client "
+                                    "(about 10 a minute, shared with the voucher pages); "
+                                    "`retry_after` and the `Retry-After` header say when to "
+                                    "try again")},
     }},
 }
 

@@ -1,6 +1,7 @@
 """Public JSON API: the catalog and orders (the order's unguessable id is its credential)."""
 from flask import Blueprint, jsonify, request, url_for
 
+from giftshop.attempts import lookup_limit
 from giftshop.catalog.service import active_products
 from giftshop.checkout import service
 from giftshop.errors import ValidationFailed
@@ -47,6 +48,7 @@ def create_order():
 
 
 @bp.get("/orders/<order_id>")
+@lookup_limit
 def get_order(order_id: str):
     order = service.order_by_public_id(order_id)
     return keep_private(jsonify({

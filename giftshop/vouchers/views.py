@@ -1,16 +1,14 @@
 """Holder pages: the QR target, the printable PDF and the balance lookup.
 
-Lookups of unknown codes are rate-limited per client (10 misses a minute, shared
-by all three pages); successful lookups cost nothing.
+Lookups of unknown codes are rate-limited per client (`attempts.lookup_limit`: 10
+misses a minute, shared by these pages and the API's order lookup); successful
+lookups cost nothing.
 """
-from functools import wraps
-
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from giftshop import attempts
+from giftshop.attempts import lookup_limit
 from giftshop.errors import Gone, UnknownCode
 from giftshop.vouchers import lookup, wallet
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
@@ -18,29 +16,6 @@ from giftshop.vouchers.qr import qr_svg
 from giftshop.web import keep_private
 
 bp = Blueprint("vouchers", __name__)
-
-LOOKUP_MISSES = "10 per minute"
-
-
-def lookup_limit(view):
-    """At most LOOKUP_MISSES unknown-code lookups per client, shared by the holder pages.
-
-    The lookup is counted before it runs (atomically, see giftshop/attempts.py) and
-    handed back when it found a voucher, so concurrent guesses get no extra tries."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        attempt = attempts.take(LOOKUP_MISSES, "voucher-lookup-miss", get_remote_address() or "")
-        try:
-            response = make_response(view(*args, **kwargs))
-        except UnknownCode:
-            raise
-        except Exception:
-            attempts.give_back(attempt)
-            raise
-        if response.status_code != 404:
-            attempts.give_back(attempt)
-        return response
-    return wrapped
 
 
 def _staff_redirect(code: str):
