@@ -94,6 +94,12 @@ class Config:
         # The practice's online booking page, offered as "Book your session" to holders;
         # empty means the phone number is the only way to book.
         self.BOOKING_URL = env("BOOKING_URL", "").strip()
+        # Reminder emails to holders with value left (giftshop/vouchers/reminders.py):
+        # the first after this many days unused (0 = no reminders), then at most one per
+        # voucher every REMINDER_EVERY_DAYS, at most REMINDER_MAX in a row without a visit.
+        self.REMINDER_AFTER_DAYS = int(env("REMINDER_AFTER_DAYS", "0"))
+        self.REMINDER_EVERY_DAYS = int(env("REMINDER_EVERY_DAYS", "30"))
+        self.REMINDER_MAX = int(env("REMINDER_MAX", "3"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

@@ -105,10 +105,11 @@ def register_blueprints(app: Flask) -> None:
     from giftshop.desk.views import bp as desk_bp
     from giftshop.ops.health import bp as health_bp
     from giftshop.embed.views import register_embed
+    from giftshop.vouchers.unsubscribe import bp as reminders_bp
     from giftshop.vouchers.views import bp as vouchers_bp
 
-    for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
-               openapi_bp, health_bp):
+    for bp in (catalog_bp, checkout_bp, vouchers_bp, reminders_bp, desk_bp, admin_bp,
+               api_shop_bp, api_staff_bp, openapi_bp, health_bp):
         app.register_blueprint(bp)
     register_embed(app)
 

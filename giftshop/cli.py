@@ -7,9 +7,10 @@ def register(app: Flask) -> None:
     from giftshop.desk.cli import staff_cli
 
     app.cli.add_command(staff_cli)
-    from giftshop.vouchers.cli import outbox_cli
+    from giftshop.vouchers.cli import outbox_cli, reminders_cli
 
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(reminders_cli)
 
     from giftshop.report_cli import report_cli
 

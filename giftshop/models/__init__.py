@@ -4,12 +4,12 @@ from giftshop.models.catalog import Design, DesignChoice, Product
 from giftshop.models.orders import Order, OrderItem, Refund, StripeEvent
 from giftshop.models.vouchers import LedgerEntry, Voucher
 from giftshop.models.staff import ApiToken, Staff
-from giftshop.models.outbox import OutboxMessage
+from giftshop.models.outbox import EmailOptOut, OutboxMessage
 from giftshop.models.audit import AuditLog
 from giftshop.models.promotions import BonusCampaign
 
 __all__ = [
     "utcnow", "Design", "DesignChoice", "Product", "Order", "OrderItem", "Refund", "StripeEvent", "Voucher",
-    "LedgerEntry", "Staff", "ApiToken", "OutboxMessage", "AuditLog",
+    "LedgerEntry", "Staff", "ApiToken", "OutboxMessage", "EmailOptOut", "AuditLog",
     "BonusCampaign",
 ]

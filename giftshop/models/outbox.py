@@ -21,7 +21,7 @@ class OutboxMessage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # receipt | delivery | resend
+    kind: Mapped[str] = mapped_column(String(32))  # receipt | delivery | resend | digest | reminder
     order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
     voucher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("voucher.id"), index=True)
     to_email: Mapped[str] = mapped_column(String(254))
@@ -35,4 +35,19 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailOptOut(db.Model):
+    """An address that asked for no more reminder emails (the unsubscribe link).
+
+    Stored in lower case; receipts and the vouchers themselves are still sent.
+    """
+
+    __tablename__ = "email_opt_out"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # 'one_click' (the mail client's List-Unsubscribe-Post) or 'page' (the confirm button).
+    source: Mapped[str] = mapped_column(String(16), default="page")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,7 +17,7 @@ from flask import Flask, g, request
 
 log = logging.getLogger("giftshop.requests")
 
-SECRET_URL_PARTS = ("code", "public_id", "order_id")
+SECRET_URL_PARTS = ("code", "public_id", "order_id", "token")
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 

@@ -1,13 +1,15 @@
-"""`flask --app giftshop outbox run [--once]`: the email sender as a worker process."""
+"""`flask --app giftshop outbox run [--once]`: the email sender as a worker process;
+`reminders queue [--dry-run]`: queue the reminder emails due now (cron, or by hand)."""
 import threading
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from giftshop.vouchers import outbox
+from giftshop.vouchers import outbox, reminders
 
 outbox_cli = AppGroup("outbox", help="Send queued emails.")
+reminders_cli = AppGroup("reminders", help="Reminder emails to holders with value left.")
 
 
 @outbox_cli.command("run")
@@ -30,3 +32,22 @@ def run(once: bool, limit: int, interval: float):
                            limit=limit)
     except KeyboardInterrupt:
         stop.set()
+
+
+@reminders_cli.command("queue")
+@click.option("--dry-run", is_flag=True, help="List the vouchers due, queue nothing.")
+@click.option("--limit", default=100, show_default=True, help="Reminders at most.")
+def queue(dry_run: bool, limit: int):
+    """Queue the reminders due now (the outbox sends them); safe to run twice."""
+    if not reminders.enabled():
+        raise click.ClickException("Reminders are off: set REMINDER_AFTER_DAYS (days unused "
+                                   "before a reminder) to turn them on.")
+    if dry_run:
+        due = reminders.due_vouchers(reminders.utcnow(), limit)
+        for voucher in due:
+            click.echo(f"{voucher.code}  {reminders.holder_email(voucher)}  "
+                       f"{reminders.left_text(voucher)}")
+        click.echo(f"{len(due)} reminder(s) due.")
+        return
+    queued = reminders.queue_due_reminders(limit=limit)
+    click.echo(f"Queued {len(queued)} reminder(s).")

@@ -36,10 +36,14 @@ def delivery_time(deliver_on: date | None, now: datetime | None = None) -> datet
     return max(due, now)
 
 
-def _message_id() -> str:
+def message_domain() -> str:
+    """The shop's host name, the right-hand side of every Message-ID."""
     domain = current_app.config["SHOP_BASE_URL"].split("://", 1)[-1].split("/", 1)[0]
-    domain = domain.split(":", 1)[0] or "localhost"
-    return f"<{secrets.token_hex(16)}@{domain}>"
+    return domain.split(":", 1)[0] or "localhost"
+
+
+def _message_id() -> str:
+    return f"<{secrets.token_hex(16)}@{message_domain()}>"
 
 
 def queue_email(*, kind: str, to_email: str, template: str, order: Order | None = None,

@@ -13,14 +13,13 @@ Message-ID is derived from the day and the owner, and Message-IDs are unique.
 """
 from datetime import datetime, time
 
-from flask import current_app
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Staff, utcnow
-from giftshop.vouchers.delivery import queue_email
+from giftshop.vouchers.delivery import message_domain, queue_email
 from giftshop.web import LOCAL_TZ
 
 DIGEST = "digest"
@@ -71,5 +70,4 @@ def queue_owner_digest(now: datetime | None = None) -> list[OutboxMessage]:
 
 
 def _digest_id(day: str, owner_id: int) -> str:
-    domain = current_app.config["SHOP_BASE_URL"].split("://", 1)[-1].split("/", 1)[0]
-    return f"<digest-{day}-{owner_id}@{domain.split(':', 1)[0] or 'localhost'}>"
+    return f"<digest-{day}-{owner_id}@{message_domain()}>"

@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
+from giftshop.vouchers import reminders
 from giftshop.vouchers.failed_mail import queue_owner_digest
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.picture import MAX_PICTURES, picture_cid, voucher_png
@@ -49,6 +50,7 @@ class SendReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -100,6 +102,10 @@ def claim_next(now: datetime) -> int | None:
 
 def _deliver(message_id: int, now: datetime) -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if row.kind == reminders.REMINDER and (why := reminders.still_wanted(row, now)):
+        row.status, row.last_error = "cancelled", why
+        db.session.commit()
+        return "cancelled"
     try:
         email = build_email(row, now)
         db.session.rollback()  # end the read transaction: hold nothing while talking SMTP
@@ -152,7 +158,10 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def attachments_for(row: OutboxMessage) -> list[Voucher]:
-    """A receipt carries every voucher of its order; a delivery its own voucher."""
+    """A receipt carries every voucher of its order; a delivery its own voucher; a
+    reminder (or the owner's digest) nothing."""
+    if row.kind in (reminders.REMINDER, "digest"):
+        return []
     if row.kind == "receipt" and row.order_id is not None:
         return list(db.session.scalars(
             select(Voucher).where(Voucher.order_id == row.order_id).order_by(Voucher.id)))
@@ -170,6 +179,9 @@ def build_email(row: OutboxMessage, now: datetime) -> EmailMessage:
     email["Subject"] = row.subject
     email["Message-ID"] = row.message_id
     email["Date"] = format_datetime(now)
+    if row.kind == reminders.REMINDER:  # RFC 8058 one-click unsubscribe
+        email["List-Unsubscribe"] = f"<{reminders.unsubscribe_url(row.to_email)}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(row.body_text)
     vouchers = attachments_for(row)
     if row.body_html:
@@ -198,8 +210,12 @@ def smtp_send(email: EmailMessage, config) -> None:
 
 
 def run_pass(now: datetime | None = None, limit: int = 20) -> SendReport:
-    """One worker pass: queue the owner's daily digest when it is due, then send."""
+    """One worker pass: queue the owner's daily digest when it is due, and the holders'
+    reminders in the daytime when they are on, then send."""
+    now = now or utcnow()
     queue_owner_digest(now)
+    if reminders.enabled() and reminders.is_daytime(now):
+        reminders.queue_due_reminders(now)
     return send_due(now, limit=limit)
 
 
@@ -217,8 +233,8 @@ def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | N
             continue_after = interval
         else:
             # A full batch means more may be waiting: go again at once.
-            continue_after = 0 if len(report.sent) + len(report.retrying) + len(report.failed) \
-                >= limit else interval
+            done = report.sent + report.retrying + report.failed + report.cancelled
+            continue_after = 0 if len(done) >= limit else interval
         stop.wait(continue_after)
 
 
