@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, OrderItem, Product, Staff
+from giftshop.vouchers.reminders import unsubscribe_token
 from tests.support.auth import OWNER_EMAIL, STAFF_EMAIL, make_staff, sign_in
 from tests.test_holder_pages import paid_order
 
@@ -52,6 +53,7 @@ def walkers(app):
                  "item_id": db.session.scalar(select(OrderItem.id)),
                  "name": "sales", "filename": "css/shop.css", "direction": "up",
                  "action": "activate"}
+        valid["token"] = unsubscribe_token("ben@example.com")
         db.session.remove()
     owner, staff = app.test_client(), app.test_client()
     sign_in(owner, make_staff(app, OWNER_EMAIL, "owner"))
