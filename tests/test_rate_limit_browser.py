@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.test_accessibility import serious_violations
 from tests.test_desk_browser import launch
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,7 @@ def test_too_many_wrong_codes_say_when_and_whom_to_call_on_a_phone(app, live_ser
             assert box and box["y"] + box["height"] <= PHONE["height"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert "per 1 minute" not in page.content()
+        assert serious_violations(page) == []  # axe-core, and nothing wider than the phone
         if shots := os.environ.get("RATE_LIMIT_SCREENSHOTS"):  # for a person to look at
             page.screenshot(path=os.path.join(shots, "rate-limit-390.png"), full_page=True)
             page.set_viewport_size({"width": 1280, "height": 800})

@@ -14,6 +14,7 @@ from giftshop.vouchers import outbox
 from giftshop.web import LOCAL_TZ
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
+from tests.test_accessibility import serious_violations
 from tests.test_desk_browser import launch
 from tests.test_holder_pages import paid_order
 
@@ -65,10 +66,12 @@ def test_the_reminder_reads_well_on_a_phone_and_its_link_unsubscribes(app, live_
         expect(page.locator("h1")).to_have_text("Stop reminder emails?")
         expect(page.locator(".email")).to_have_text("rosa@example.com")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert serious_violations(page) == []
         shoot(page, "unsubscribe-confirm-390")
         page.get_by_role("button", name="Unsubscribe").click()
         expect(page.locator("h1")).to_have_text("You are unsubscribed")
         expect(page.locator("#unsubscribe-result")).to_contain_text("rosa@example.com")
+        assert serious_violations(page) == []
         shoot(page, "unsubscribe-done-390")
         browser.close()
     with app.app_context():
