@@ -9,7 +9,9 @@ from giftshop import create_app
 
 # The API and webhook authenticate otherwise; the embedded order form runs in frames on
 # other sites, which get no shop cookies (see tests/test_embed.py).
-CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook", "/embed/")
+# /unsubscribe/<token>: RFC 8058's one-click POST comes from a mail client with no token
+# to send; the signed token in the URL is the credential (tests/test_reminders.py).
+CSRF_EXEMPT_PREFIXES = ("/api/", "/stripe/webhook", "/embed/", "/unsubscribe/")
 STRONG_KEY = "Jq8v2LkX9pWz4Rt7Nb1Hc6Md3Fs5Gy0A-e"
 
 
