@@ -45,14 +45,24 @@ class Liability:
         return self.money_cents + self.sessions_cents
 
     def rows(self) -> list[dict]:
+        """The CSV rows: liability in dollars (plain numbers a spreadsheet reads), the
+        remaining sessions in a column of their own."""
         return [
-            {"category": "money", "vouchers": self.money_vouchers,
-             "remaining": self.money_cents, "liability_cents": self.money_cents},
+            {"category": "money", "vouchers": self.money_vouchers, "sessions_remaining": "",
+             "liability_dollars": dollars(self.money_cents)},
             {"category": "sessions", "vouchers": self.sessions_vouchers,
-             "remaining": self.sessions_remaining, "liability_cents": self.sessions_cents},
+             "sessions_remaining": self.sessions_remaining,
+             "liability_dollars": dollars(self.sessions_cents)},
             {"category": "total", "vouchers": self.money_vouchers + self.sessions_vouchers,
-             "remaining": "", "liability_cents": self.total_cents},
+             "sessions_remaining": self.sessions_remaining,
+             "liability_dollars": dollars(self.total_cents)},
         ]
+
+
+def dollars(cents: int) -> str:
+    """Cents as a plain decimal for CSV: 71666 → '716.66' (no $ or thousands commas)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def liability(today: date | None = None) -> Liability:
@@ -76,7 +86,7 @@ def liability(today: date | None = None) -> Liability:
     return Liability(*(int(x) for x in row))
 
 
-def _month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+def month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
     """(label 'YYYY-MM', UTC instant the LA month begins) from first's month to last's."""
     start = first.astimezone(LOCAL_TZ)
     end = last.astimezone(LOCAL_TZ)
@@ -89,7 +99,7 @@ def _month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]
     return months
 
 
-def _month_of(column, months: list[tuple[str, datetime]]):
+def month_of(column, months: list[tuple[str, datetime]]):
     """A SQL expression giving the LA month label of a UTC timestamp column.
 
     Built from the month boundaries computed here, because SQLite has no time zones.
@@ -119,15 +129,15 @@ def sales_by_month() -> list[dict]:
                  (Refund.created_at, Refund.status.not_in(("failed", "canceled"))))
     if span is None:
         return []
-    months = _month_starts(*span)
+    months = month_starts(*span)
     rows = {label: {"month": label, "orders": 0, "gross_cents": 0, "refunded_cents": 0}
             for label, _ in months}
-    order_month = _month_of(Order.paid_at, months).label("month")
+    order_month = month_of(Order.paid_at, months).label("month")
     for label, orders, gross in db.session.execute(
             select(order_month, func.count(), func.sum(Order.total_cents))
             .where(paid, Order.paid_at.is_not(None)).group_by(order_month)):
         rows[label].update(orders=int(orders), gross_cents=int(gross or 0))
-    refund_month = _month_of(Refund.created_at, months).label("month")
+    refund_month = month_of(Refund.created_at, months).label("month")
     for label, refunded in db.session.execute(
             select(refund_month, func.sum(Refund.amount_cents))
             .where(Refund.status.not_in(("failed", "canceled"))).group_by(refund_month)):
@@ -146,8 +156,8 @@ def redemptions_by_month() -> list[dict]:
     span = _span((LedgerEntry.created_at, used))
     if span is None:
         return []
-    months = _month_starts(*span)
-    month = _month_of(LedgerEntry.created_at, months).label("month")
+    months = month_starts(*span)
+    month = month_of(LedgerEntry.created_at, months).label("month")
     money = Voucher.kind == "money"
     redeemed = LedgerEntry.kind.in_(("redeem", "reverse"))
     query = (

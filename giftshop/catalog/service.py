@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from giftshop.errors import NotFound
 from giftshop.extensions import db
-from giftshop.models import Product
+from giftshop.models import Product, ProductSlug
 
 SERVICE_60 = "60-min Pain Management Massage"
 SEED_PRODUCTS = [
@@ -41,6 +41,13 @@ def product_by_slug(slug: str, *, active_only: bool = True) -> Product:
     if product is None or (active_only and not product.active):
         raise NotFound("That product is not for sale.")
     return product
+
+
+def moved_slug(slug: str) -> str | None:
+    """The current slug of the product that `slug` used to name, or None when `slug` is
+    no earlier address of any product. Read-only."""
+    return db.session.scalar(select(Product.slug).join(
+        ProductSlug, ProductSlug.product_id == Product.id).where(ProductSlug.slug == slug))
 
 
 def seed_catalog() -> int:
