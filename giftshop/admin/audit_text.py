@@ -64,4 +64,5 @@ def changes(before: dict | None, after: dict | None) -> list[Change]:
 
 def raw(value: dict | None) -> str:
     """The stored JSON, for the details view."""
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                              indent=1)

@@ -5,7 +5,8 @@ import calendar
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 44  # room for the dollar axis and month labels
+# The dollar axis sits on the right, beside the newest months (what a phone shows first).
+LEFT, RIGHT, TOP, BOTTOM = 8, 64, 12, 44
 SERIES = (("sold_cents", "Sold"), ("redeemed_cents", "Redeemed"))
 
 
