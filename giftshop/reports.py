@@ -45,17 +45,16 @@ class Liability:
         return self.money_cents + self.sessions_cents
 
     def rows(self) -> list[dict]:
-        """The CSV rows: liability in dollars (plain numbers a spreadsheet reads), the
-        remaining sessions in a column of their own."""
+        """The CSV rows: the remaining sessions in a column of their own, the liability in
+        cents (dollars once written by `to_csv`)."""
         return [
             {"category": "money", "vouchers": self.money_vouchers, "sessions_remaining": "",
-             "liability_dollars": dollars(self.money_cents)},
+             "liability_cents": self.money_cents},
             {"category": "sessions", "vouchers": self.sessions_vouchers,
              "sessions_remaining": self.sessions_remaining,
-             "liability_dollars": dollars(self.sessions_cents)},
+             "liability_cents": self.sessions_cents},
             {"category": "total", "vouchers": self.money_vouchers + self.sessions_vouchers,
-             "sessions_remaining": self.sessions_remaining,
-             "liability_dollars": dollars(self.total_cents)},
+             "sessions_remaining": self.sessions_remaining, "liability_cents": self.total_cents},
         ]
 
 
@@ -178,12 +177,18 @@ def redemptions_by_month() -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """Rows as CSV text (header from the first row's keys; cents stay integers)."""
+    """Rows as CSV text for a spreadsheet (header from the first row's keys): every
+    `*_cents` column is written as `*_dollars` in plain decimals (`716.66`)."""
+    def cell(key, value):
+        return dollars(value) if key.endswith("_cents") and isinstance(value, int) else value
+
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        names = [key.removesuffix("_cents") + "_dollars" if key.endswith("_cents") else key
+                 for key in rows[0]]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([cell(k, v) for k, v in row.items()] for row in rows)
     return out.getvalue()
 
 

@@ -28,12 +28,13 @@ def test_each_report_downloads_as_csv_with_the_same_figures(app, ledger_fixture)
         ("money", "", "40.00"), ("sessions", "9", "716.66"), ("total", "9", "756.66")]
     sales = list(csv.DictReader(io.StringIO(
         client.get("/admin/reports/sales.csv").get_data(as_text=True))))
-    assert [(r["month"], r["net_cents"]) for r in sales] == [
-        ("2026-01", "50000"), ("2026-02", "50000"), ("2026-03", "-8334")]
+    assert [(r["month"], r["net_dollars"]) for r in sales] == [
+        ("2026-01", "500.00"), ("2026-02", "500.00"), ("2026-03", "-83.34")]
     redemptions = list(csv.DictReader(io.StringIO(
         client.get("/admin/reports/redemptions.csv").get_data(as_text=True))))
-    assert [(r["month"], r["money_redeemed_cents"], r["cashout_cents"]) for r in redemptions] \
-        == [("2026-02", "7600", "400"), ("2026-03", "500", "0")]
+    assert [(r["month"], r["money_redeemed_dollars"], r["sessions_redeemed"],
+             r["cashout_dollars"]) for r in redemptions] \
+        == [("2026-02", "76.00", "1", "4.00"), ("2026-03", "5.00", "0", "0.00")]
     assert client.get("/admin/reports/secrets.csv").status_code == 404
 
 

@@ -165,7 +165,8 @@ def test_reports_work_when_everything_happened_in_one_month_even_across_dst(app)
     for name in ("sales", "redemptions", "liability"):
         response = owner.get(f"/admin/reports/{name}.csv")
         assert response.status_code == 200, name
-    assert "2026-03,2,10000,0,10000" in owner.get("/admin/reports/sales.csv").get_data(as_text=True)
+    assert "2026-03,2,100.00,0.00,100.00" in owner.get("/admin/reports/sales.csv").get_data(
+        as_text=True)
 
 
 def test_reports_split_months_at_portland_midnight_across_a_year_boundary(app):
