@@ -54,9 +54,10 @@ def seed_catalog() -> int:
     """Create the seed products that are missing (by slug). Idempotent; commits.
 
     Returns how many were created. Existing products, possibly edited by the owner,
-    are left alone.
+    are left alone; a seed product renamed since (its slug now redirects) counts as existing.
     """
-    existing = set(db.session.scalars(select(Product.slug)))
+    existing = set(db.session.scalars(select(Product.slug))) | set(
+        db.session.scalars(select(ProductSlug.slug)))
     created = 0
     for position, fields in enumerate(SEED_PRODUCTS):
         if fields["slug"] in existing:
