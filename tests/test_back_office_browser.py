@@ -17,7 +17,7 @@ from giftshop.vouchers.ledger import record_entry
 from giftshop.web import today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.test_desk_browser import inside_viewport_without_scrolling, launch
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +41,13 @@ def day_of_sales(app):
                             "recipient": {"name": "José Álvarez", "email": "jose@example.org"}})
         pack = order("Bob Buyer", {"product": "pain-management-4-pack"})
         order("Cy Buyer", {"product": "pain-management-6-pack"}, pay=False)
-        record_entry(db.session.scalars(select(Voucher).where(Voucher.order_id == pack)).one(),
-                     "redeem", -1)
+        pack_voucher = db.session.scalars(select(Voucher).where(Voucher.order_id == pack)).one()
+        record_entry(pack_voucher, "redeem", -1)
         db.session.commit()
         sixty = db.session.scalar(select(Product.id).where(Product.slug == "pain-management-60"))
+        code = pack_voucher.code
         db.session.remove()
-    return sixty
+    return sixty, code
 
 
 def shoot(page, name: str) -> None:
@@ -57,7 +58,7 @@ def shoot(page, name: str) -> None:
 
 
 def test_the_owners_morning_in_the_back_office(app, live_server, day_of_sales):
-    sixty = day_of_sales
+    sixty, _ = day_of_sales
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_context(viewport=LAPTOP).new_page()
@@ -150,4 +151,11 @@ def test_the_back_office_pages_fit_a_phone(app, live_server, day_of_sales):
         page.goto(live_server + "/admin")
         expect(page.locator("#sold")).to_be_visible()
         expect(page.get_by_role("img", name="Sold and redeemed per month")).to_be_attached()
+        # The owner is often the therapist: the desk's extra "Back office" link must not
+        # push the Redeem button below a phone's fold.
+        _, code = day_of_sales
+        page.get_by_role("link", name="Front desk").click()
+        expect(page.get_by_role("link", name="Back office")).to_be_visible()
+        page.goto(f"{live_server}/desk/v/{code}")
+        assert inside_viewport_without_scrolling(page, "#redeem-submit")
         browser.close()
