@@ -40,6 +40,16 @@ def parse_origins(value: str) -> list[str]:
     return origins
 
 
+def parse_capacity(value: str) -> int:
+    """`WEEKLY_SESSION_CAPACITY`: sessions the practice can give in a week (1–500); a typo
+    stops the shop at start instead of showing nonsense on the dashboard."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 500:
+        raise ValueError(f"WEEKLY_SESSION_CAPACITY: {value!r} is not a whole number of "
+                         "sessions from 1 to 500")
+    return int(text)
+
+
 class Config:
     """Read once per app; every setting can be overridden by the environment."""
 
@@ -100,6 +110,9 @@ class Config:
         self.REMINDER_AFTER_DAYS = int(env("REMINDER_AFTER_DAYS", "0"))
         self.REMINDER_EVERY_DAYS = int(env("REMINDER_EVERY_DAYS", "30"))
         self.REMINDER_MAX = int(env("REMINDER_MAX", "3"))
+        # How many sessions a week the practice gives; the dashboard turns the prepaid
+        # sessions into weeks of work with it.
+        self.WEEKLY_SESSION_CAPACITY = parse_capacity(env("WEEKLY_SESSION_CAPACITY", "20"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

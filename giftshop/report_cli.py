@@ -9,7 +9,8 @@ report_cli = AppGroup("report", help="Owner reports.")
 
 
 @report_cli.command("liability")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (cents) instead of text.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print CSV (dollars; sessions in a column of their own) instead of text.")
 def liability(as_csv: bool):
     """Outstanding liability: money balances plus remaining sessions at the price paid."""
     figures = reports.liability()

@@ -45,14 +45,23 @@ class Liability:
         return self.money_cents + self.sessions_cents
 
     def rows(self) -> list[dict]:
+        """The CSV rows: the remaining sessions in a column of their own, the liability in
+        cents (dollars once written by `to_csv`)."""
         return [
-            {"category": "money", "vouchers": self.money_vouchers,
-             "remaining": self.money_cents, "liability_cents": self.money_cents},
+            {"category": "money", "vouchers": self.money_vouchers, "sessions_remaining": "",
+             "liability_cents": self.money_cents},
             {"category": "sessions", "vouchers": self.sessions_vouchers,
-             "remaining": self.sessions_remaining, "liability_cents": self.sessions_cents},
+             "sessions_remaining": self.sessions_remaining,
+             "liability_cents": self.sessions_cents},
             {"category": "total", "vouchers": self.money_vouchers + self.sessions_vouchers,
-             "remaining": "", "liability_cents": self.total_cents},
+             "sessions_remaining": self.sessions_remaining, "liability_cents": self.total_cents},
         ]
+
+
+def dollars(cents: int) -> str:
+    """Cents as a plain decimal for CSV: 71666 → '716.66' (no $ or thousands commas)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def liability(today: date | None = None) -> Liability:
@@ -76,7 +85,7 @@ def liability(today: date | None = None) -> Liability:
     return Liability(*(int(x) for x in row))
 
 
-def _month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
+def month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]:
     """(label 'YYYY-MM', UTC instant the LA month begins) from first's month to last's."""
     start = first.astimezone(LOCAL_TZ)
     end = last.astimezone(LOCAL_TZ)
@@ -89,7 +98,7 @@ def _month_starts(first: datetime, last: datetime) -> list[tuple[str, datetime]]
     return months
 
 
-def _month_of(column, months: list[tuple[str, datetime]]):
+def month_of(column, months: list[tuple[str, datetime]]):
     """A SQL expression giving the LA month label of a UTC timestamp column.
 
     Built from the month boundaries computed here, because SQLite has no time zones.
@@ -119,15 +128,15 @@ def sales_by_month() -> list[dict]:
                  (Refund.created_at, Refund.status.not_in(("failed", "canceled"))))
     if span is None:
         return []
-    months = _month_starts(*span)
+    months = month_starts(*span)
     rows = {label: {"month": label, "orders": 0, "gross_cents": 0, "refunded_cents": 0}
             for label, _ in months}
-    order_month = _month_of(Order.paid_at, months).label("month")
+    order_month = month_of(Order.paid_at, months).label("month")
     for label, orders, gross in db.session.execute(
             select(order_month, func.count(), func.sum(Order.total_cents))
             .where(paid, Order.paid_at.is_not(None)).group_by(order_month)):
         rows[label].update(orders=int(orders), gross_cents=int(gross or 0))
-    refund_month = _month_of(Refund.created_at, months).label("month")
+    refund_month = month_of(Refund.created_at, months).label("month")
     for label, refunded in db.session.execute(
             select(refund_month, func.sum(Refund.amount_cents))
             .where(Refund.status.not_in(("failed", "canceled"))).group_by(refund_month)):
@@ -146,8 +155,8 @@ def redemptions_by_month() -> list[dict]:
     span = _span((LedgerEntry.created_at, used))
     if span is None:
         return []
-    months = _month_starts(*span)
-    month = _month_of(LedgerEntry.created_at, months).label("month")
+    months = month_starts(*span)
+    month = month_of(LedgerEntry.created_at, months).label("month")
     money = Voucher.kind == "money"
     redeemed = LedgerEntry.kind.in_(("redeem", "reverse"))
     query = (
@@ -168,12 +177,18 @@ def redemptions_by_month() -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """Rows as CSV text (header from the first row's keys; cents stay integers)."""
+    """Rows as CSV text for a spreadsheet (header from the first row's keys): every
+    `*_cents` column is written as `*_dollars` in plain decimals (`716.66`)."""
+    def cell(key, value):
+        return dollars(value) if key.endswith("_cents") and isinstance(value, int) else value
+
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        names = [key.removesuffix("_cents") + "_dollars" if key.endswith("_cents") else key
+                 for key in rows[0]]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([cell(k, v) for k, v in row.items()] for row in rows)
     return out.getvalue()
 
 

@@ -24,15 +24,17 @@ def test_each_report_downloads_as_csv_with_the_same_figures(app, ledger_fixture)
     assert liability.mimetype == "text/csv"
     assert "attachment" in liability.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(liability.get_data(as_text=True))))
-    assert [r["liability_cents"] for r in rows] == ["4000", "71666", "75666"]
+    assert [(r["category"], r["sessions_remaining"], r["liability_dollars"]) for r in rows] == [
+        ("money", "", "40.00"), ("sessions", "9", "716.66"), ("total", "9", "756.66")]
     sales = list(csv.DictReader(io.StringIO(
         client.get("/admin/reports/sales.csv").get_data(as_text=True))))
-    assert [(r["month"], r["net_cents"]) for r in sales] == [
-        ("2026-01", "50000"), ("2026-02", "50000"), ("2026-03", "-8334")]
+    assert [(r["month"], r["net_dollars"]) for r in sales] == [
+        ("2026-01", "500.00"), ("2026-02", "500.00"), ("2026-03", "-83.34")]
     redemptions = list(csv.DictReader(io.StringIO(
         client.get("/admin/reports/redemptions.csv").get_data(as_text=True))))
-    assert [(r["month"], r["money_redeemed_cents"], r["cashout_cents"]) for r in redemptions] \
-        == [("2026-02", "7600", "400"), ("2026-03", "500", "0")]
+    assert [(r["month"], r["money_redeemed_dollars"], r["sessions_redeemed"],
+             r["cashout_dollars"]) for r in redemptions] \
+        == [("2026-02", "76.00", "1", "4.00"), ("2026-03", "5.00", "0", "0.00")]
     assert client.get("/admin/reports/secrets.csv").status_code == 404
 
 
@@ -51,15 +53,15 @@ def test_audit_log_is_newest_first_filtered_and_paginated(app):
     audit_rows(app, 120)
     client = owner_client(app)
     first = client.get("/admin/audit").get_data(as_text=True)
-    befores = [int(n) for n in re.findall(
-        r'</a></td>\s*<td><code class="json">\{"i": (\d+)\}', first)]
+    befores = [int(n) for n in re.findall(r'<li>i: (\d+) → \d+</li>', first)]
     assert befores == list(range(119, 70, -1))  # newest first, after the owner's own account
     assert first.count('class="audit-row"') == 50
     assert "Page 1 of 3" in first and 'rel="next"' in first
     last = client.get("/admin/audit?page=3").get_data(as_text=True)
     assert last.count('class="audit-row"') == 21  # 120 + the staff.create row
     updates = client.get("/admin/audit?action=product.update").get_data(as_text=True)
-    assert updates.count('class="audit-row"') == 50 and "product.reorder</td>" not in updates
+    assert updates.count('class="audit-row"') == 50
+    assert 'class="audit-what">product.reorder' not in updates
     targeted = client.get("/admin/audit?target=product:2").get_data(as_text=True)
     assert targeted.count('class="audit-row"') == 40  # i divisible by 3
     assert "product:1<" not in targeted

@@ -134,8 +134,9 @@ def test_report_liability_cli_prints_the_same_figures(runner, ledger_fixture):
     as_csv = runner.invoke(args=["report", "liability", "--csv"])
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO(as_csv.output)))
-    assert [(r["category"], r["liability_cents"]) for r in rows] == [
-        ("money", "4000"), ("sessions", "71666"), ("total", "75666")]
+    assert [(r["category"], r["vouchers"], r["sessions_remaining"], r["liability_dollars"])
+            for r in rows] == [("money", "2", "", "40.00"), ("sessions", "3", "9", "716.66"),
+                               ("total", "5", "9", "756.66")]
 
 
 def _sales_and_use(app, moments: list[datetime]) -> tuple[list[str], list[str]]:
@@ -164,7 +165,8 @@ def test_reports_work_when_everything_happened_in_one_month_even_across_dst(app)
     for name in ("sales", "redemptions", "liability"):
         response = owner.get(f"/admin/reports/{name}.csv")
         assert response.status_code == 200, name
-    assert "2026-03,2,10000,0,10000" in owner.get("/admin/reports/sales.csv").get_data(as_text=True)
+    assert "2026-03,2,100.00,0.00,100.00" in owner.get("/admin/reports/sales.csv").get_data(
+        as_text=True)
 
 
 def test_reports_split_months_at_portland_midnight_across_a_year_boundary(app):

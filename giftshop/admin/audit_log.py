@@ -2,6 +2,7 @@
 from flask import render_template, request
 
 from giftshop.admin import queries
+from giftshop.admin.audit_text import changes, raw
 from giftshop.admin.blueprint import bp
 from giftshop.web import page_arg
 
@@ -12,4 +13,4 @@ def audit():
     target = request.args.get("target", "")[:100]
     page = queries.audit_page(action, target, page_arg())
     return render_template("admin/audit.html", page=page, action=action, target=target,
-                           actions=queries.audit_actions())
+                           actions=queries.audit_actions(), changes=changes, raw=raw)

@@ -45,7 +45,8 @@ def edit_product(product_id: int):
                   "orders already placed keep theirs.", "info")
             return redirect(url_for("admin.catalog"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/product_form.html", form=form, product=product), status
+    return render_template("admin/product_form.html", form=form, product=product,
+                           earlier_slugs=service.earlier_slugs(product.id)), status
 
 
 @bp.post("/catalog/<int:product_id>/move/<direction>")

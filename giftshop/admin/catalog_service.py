@@ -2,6 +2,11 @@
 
 Prices are snapshotted on each OrderItem when an order is placed, so an edit here
 changes only orders placed afterwards; sold vouchers never change.
+
+Addresses: changing a slug keeps the old one in `ProductSlug`, and `/p/<old>` then
+redirects permanently to the product's page. Such a retired slug stays reserved for its
+product: another product cannot take it (the old links, printed or shared, must keep
+reaching the product they named), while the product itself may take it back.
 """
 import re
 
@@ -10,7 +15,7 @@ from sqlalchemy import select
 from giftshop.audit import record_audit
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
-from giftshop.models import Product
+from giftshop.models import Product, ProductSlug
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_PRICE_CENTS = 1_000_000  # $10,000: beyond any real gift here, catches a typo
@@ -71,8 +76,12 @@ def _validated(data: dict, *, kind: str, product_id: int | None) -> dict:
         errors["slug"] = "Lower-case letters, digits and dashes (used in the page address)."
     else:
         taken = db.session.scalar(select(Product.id).where(Product.slug == slug))
+        retired = db.session.get(ProductSlug, slug)
         if taken is not None and taken != product_id:
             errors["slug"] = "Another product already uses that address."
+        elif retired is not None and retired.product_id != product_id:
+            errors["slug"] = ("That address still leads to another product (it was its "
+                              "earlier address); choose another.")
     if kind not in ("money", "sessions"):
         errors["kind"] = "Choose a gift certificate or a sessions package."
     fields = _money_fields(data, errors) if kind == "money" else _sessions_fields(data, errors)
@@ -103,6 +112,8 @@ def update_product(product_id: int, data: dict, *, staff=None) -> Product:
     product = get_product(product_id)
     fields = _validated(data, kind=product.kind, product_id=product.id)
     before = snapshot(product)
+    if fields["slug"] != product.slug:
+        _retire_slug(product, fields["slug"])
     for name, value in fields.items():
         setattr(product, name, value)
     product.active = bool(data.get("active", product.active))
@@ -111,6 +122,22 @@ def update_product(product_id: int, data: dict, *, staff=None) -> Product:
         record_audit("product.update", product, staff=staff, before=before, after=after)
     db.session.commit()
     return product
+
+
+def earlier_slugs(product_id: int) -> list[str]:
+    """The product's earlier addresses (each redirects to it), oldest first."""
+    return list(db.session.scalars(select(ProductSlug.slug).where(
+        ProductSlug.product_id == product_id).order_by(ProductSlug.retired_at, ProductSlug.slug)))
+
+
+def _retire_slug(product: Product, new_slug: str) -> None:
+    """Keep the product's current slug as a redirect; a slug it takes back stops being one."""
+    if db.session.get(ProductSlug, product.slug) is None:
+        db.session.add(ProductSlug(slug=product.slug, product_id=product.id))
+    taken_back = db.session.get(ProductSlug, new_slug)
+    if taken_back is not None:
+        db.session.delete(taken_back)
+    db.session.flush()
 
 
 def set_active(product_id: int, active: bool, *, staff=None) -> Product:

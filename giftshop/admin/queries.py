@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from giftshop.extensions import db
-from giftshop.models import AuditLog, Order, Voucher
+from giftshop.models import AuditLog, Order, OrderItem, Voucher
 from giftshop.models.base import parse_db_int
 from giftshop.vouchers.codes import normalize_code
+from giftshop.vouchers.search import fold
 from giftshop.web import LOCAL_TZ
 
 PER_PAGE = 50
@@ -34,16 +36,37 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def _item_matches(like: str):
+    """Orders with a line whose recipient or product (name or slug) contains the text."""
+    return Order.id.in_(select(OrderItem.order_id).where(or_(
+        OrderItem.recipient_name.ilike(like, escape="\\"),
+        OrderItem.recipient_email.ilike(like, escape="\\"),
+        OrderItem.product_name.ilike(like, escape="\\"),
+        OrderItem.product_slug.ilike(like, escape="\\"))))
+
+
+def _voucher_matches(text: str):
+    """Orders with a voucher whose folded names and emails (recipient or buyer, as changed
+    since) contain the text, ignoring accents as the desk search does."""
+    return Order.id.in_(select(Voucher.order_id).where(
+        Voucher.order_id.is_not(None),
+        Voucher.search_text.like(_like(fold(text)), escape="\\")))
+
+
 def search_orders(search: OrderSearch, page: int = 1):
-    """Orders matching a code (voucher code, order link id or number), a name or an
-    email, placed within the Portland dates given (both ends included)."""
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    """Orders matching a code (voucher code, order link id or number), the buyer's or a
+    recipient's name or email, or a product's name or slug, placed within the Portland
+    dates given (both ends included)."""
+    query = select(Order).options(selectinload(Order.items)) \
+        .order_by(Order.created_at.desc(), Order.id.desc())
     text = search.text.strip()
     if text:
         like = _like(text)
         matches = [Order.purchaser_name.ilike(like, escape="\\"),
                    Order.purchaser_email.ilike(like, escape="\\"),
-                   Order.public_id == text]
+                   Order.public_id == text, _item_matches(like)]
+        if fold(text):
+            matches.append(_voucher_matches(text))
         code = normalize_code(text)
         if code:
             matches.append(Order.id.in_(select(Voucher.order_id).where(Voucher.code == code)))

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from giftshop.errors import NotFound
 from giftshop.extensions import db
-from giftshop.models import Product
+from giftshop.models import Product, ProductSlug
 
 SERVICE_60 = "60-min Pain Management Massage"
 SEED_PRODUCTS = [
@@ -43,13 +43,21 @@ def product_by_slug(slug: str, *, active_only: bool = True) -> Product:
     return product
 
 
+def moved_slug(slug: str) -> str | None:
+    """The current slug of the product that `slug` used to name, or None when `slug` is
+    no earlier address of any product. Read-only."""
+    return db.session.scalar(select(Product.slug).join(
+        ProductSlug, ProductSlug.product_id == Product.id).where(ProductSlug.slug == slug))
+
+
 def seed_catalog() -> int:
     """Create the seed products that are missing (by slug). Idempotent; commits.
 
     Returns how many were created. Existing products, possibly edited by the owner,
-    are left alone.
+    are left alone; a seed product renamed since (its slug now redirects) counts as existing.
     """
-    existing = set(db.session.scalars(select(Product.slug)))
+    existing = set(db.session.scalars(select(Product.slug))) | set(
+        db.session.scalars(select(ProductSlug.slug)))
     created = 0
     for position, fields in enumerate(SEED_PRODUCTS):
         if fields["slug"] in existing:

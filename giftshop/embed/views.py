@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template
 
 from giftshop.catalog.forms import OrderForm
 from giftshop.catalog.service import active_products, product_by_slug
+from giftshop.catalog.views import follows_old_slugs
 from giftshop.checkout.views import order_from_form
 from giftshop.extensions import csrf
 from giftshop.web import absolute_url, content_security_policy
@@ -41,6 +42,7 @@ def products():
 
 
 @bp.get("/p/<slug>")
+@follows_old_slugs
 def product(slug: str):
     product = product_by_slug(slug)
     return render_template("embed/product.html", product=product, form=_form(product))

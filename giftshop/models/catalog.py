@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from giftshop.extensions import db
@@ -87,3 +87,15 @@ class Product(db.Model):
 
     def __repr__(self) -> str:
         return f"<Product {self.slug}>"
+
+
+class ProductSlug(db.Model):
+    """An address a product used to have: `/p/<slug>` redirects permanently to the
+    product's current page. A slug here belongs to that product alone (no other product
+    may take it while it redirects); the product itself may take it back."""
+
+    __tablename__ = "product_slug"
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
