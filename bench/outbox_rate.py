@@ -6,11 +6,13 @@ Queues ORDERS paid orders (default 60) like the soak's (gift certificates and
 packages, 1–2 vouchers each, each voucher emailed to its recipient, one receipt per
 order), then for each WORKERS count (default 1 2) starts `outbox run --workers N`
 on a fresh copy of the queue with an empty PDF cache, and times the sink from the
-first email received to the last. OUTBOX_BENCH_ROOT runs another checkout's code
+first email received to the last, and the CPU time the senders used per email (which
+a busy machine changes less than the rate). OUTBOX_BENCH_ROOT runs another checkout's code
 (e.g. an export of main, for a before/after figure; without --workers for 1).
 """
 import os
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -69,11 +71,18 @@ def queue_orders(db_url: str, workdir: str, orders: int) -> int:
     return queued
 
 
-def measure(db_url: str, workdir: str, workers: int, queued: int) -> tuple[float, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(db_url: str, workdir: str, workers: int, queued: int) -> tuple[float, int, float]:
+    """(emails a second, emails received, CPU seconds the senders used per email)."""
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
         conn.execute("UPDATE outbox_message SET status = 'pending', attempts = 0, sent_at = NULL, "
                      "next_attempt_at = now() - interval '1 minute'")
     sink = TimedSink().start()
+    cpu_before = _children_cpu()
     env = {**os.environ, "DATABASE_URL": db_url, "MAIL_SERVER": sink.host,
            "MAIL_PORT": str(sink.port), "MAIL_USE_TLS": "0",
            "PDF_CACHE_DIR": tempfile.mkdtemp(dir=workdir, prefix=f"cache{workers}-")}
@@ -90,12 +99,13 @@ def measure(db_url: str, workdir: str, workers: int, queued: int) -> tuple[float
         os.killpg(sender.pid, signal.SIGTERM)
         sender.wait(60)
         sink.stop()
+    cpu = _children_cpu() - cpu_before  # the senders, start-up included
     received = len(sink.times)
     ids = {m["Message-ID"] for m in sink.messages}
     if received != queued or len(ids) != received:
         raise RuntimeError(f"{workers} workers: {received} received, {len(ids)} distinct, "
                            f"{queued} queued")
-    return (received - 1) / (sink.times[-1] - sink.times[0]), received
+    return (received - 1) / (sink.times[-1] - sink.times[0]), received, cpu / received
 
 
 def main() -> int:
@@ -108,9 +118,10 @@ def main() -> int:
         print(f"{orders} orders, {queued} emails queued; code: {CODE_ROOT}; "
               f"load average {os.getloadavg()[0]:.2f}")
         for workers in counts:
-            rate, received = measure(db_url, workdir, workers, queued)
+            rate, received, cpu = measure(db_url, workdir, workers, queued)
             print(f"- {workers} worker{'s' if workers > 1 else ''}: {received} emails, "
-                  f"{rate:.1f} emails/s (first to last received), each exactly once")
+                  f"{rate:.1f} emails/s (first to last received), each exactly once; "
+                  f"sender CPU {cpu * 1000:.0f} ms per email (start-up included)")
     return 0
 
 
