@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from bench.soak import CHECKS, checks, failures, memory_bounded
+from bench.soak_checks import CHECKS, checks, failures, memory_bounded
 from giftshop.extensions import db
 from giftshop.models import Order
 from giftshop.vouchers import outbox
