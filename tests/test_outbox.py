@@ -180,7 +180,6 @@ def _send_in_new_context(app, now):
             db.session.remove()
 
 
-@pytest.mark.postgresql_only
 def test_two_workers_at_once_never_send_a_message_twice(app, smtp_server):
     with app.app_context():
         for _ in range(3):

@@ -59,3 +59,33 @@ def test_one_pdf_larger_than_the_limit_is_still_served_and_kept(app):
         data = pdf.voucher_pdf(voucher)
         assert data.startswith(b"%PDF")
         assert len(_cached_files(app.config["PDF_CACHE_DIR"])) == 1
+
+
+def test_an_email_picture_is_rasterized_once_and_counts_toward_the_limit(app):
+    from giftshop.vouchers import picture
+
+    with app.app_context():
+        app.config["PDF_CACHE_MAX_MB"] = 50
+        cache_dir = app.config["PDF_CACHE_DIR"]
+        voucher = make_voucher(recipient_name="Picture Once")
+        png = picture.voucher_png(voucher)
+        assert png.startswith(b"\x89PNG")
+        (path,) = [os.path.join(root, name) for root, _, files in os.walk(cache_dir)
+                   for name in files if name.endswith(".png")]
+        with open(path, "rb") as handle:
+            assert handle.read() == png
+        assert pdf_cache.size_of(cache_dir) == sum(os.path.getsize(p) for p in
+                                                   _cached_files(cache_dir) | {path})
+        # The second email with this voucher reads the picture back: changed on disk,
+        # the changed bytes come back, so nothing was rasterized again.
+        with open(path, "wb") as handle:
+            handle.write(b"\x89PNG cached")
+        assert picture.voucher_png(voucher) == b"\x89PNG cached"
+        assert picture.voucher_png(voucher, use_cache=False) == png
+        # A different certificate gets its own picture.
+        other = make_voucher(recipient_name="Someone Else")
+        assert picture.voucher_png(other) != png
+        # Past the limit, pictures are evicted like PDFs.
+        app.config["PDF_CACHE_MAX_MB"] = LIMIT_MB
+        pdf_cache.evict(cache_dir, int(LIMIT_MB * 1024 * 1024))
+        assert pdf_cache.size_of(cache_dir) <= int(LIMIT_MB * 1024 * 1024)

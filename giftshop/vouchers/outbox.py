@@ -2,13 +2,14 @@
 
 Each message goes through claim → send → mark:
 
-1. claim: in a short transaction, pick a due pending row with
+1. claim: in a short transaction, pick up to CLAIM_BATCH due pending rows with
    `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer anyway),
-   then push its `next_attempt_at` a lease into the future and count the attempt,
-   and commit. Another worker skips the row while it is locked and, once the claim
-   is committed, no longer finds it due: a message is handed to one worker only.
+   then push their `next_attempt_at` a lease into the future and count the attempt,
+   and commit. Another worker skips the rows while they are locked and, once the
+   claim is committed, no longer finds them due: a message is handed to one worker
+   only, so any number of workers (`outbox run --workers N`) may run side by side.
 2. send: build the MIME message (text + HTML + PDF attachments) and talk SMTP,
-   outside any transaction.
+   outside any transaction, over one connection for the batch (`Mailer`).
 3. mark: `sent` (and the voucher's `delivered_at` for deliveries), or a retry at
    an exponentially growing delay, or `failed` after MAX_ATTEMPTS or a permanent
    (5xx) refusal.
@@ -43,6 +44,9 @@ MAX_DELAY = timedelta(hours=6)
 # Longer than any one send can take (SMTP timeout + PDF rendering).
 LEASE = timedelta(minutes=15)
 SMTP_TIMEOUT = 30
+# Messages claimed at once: one round trip and one SMTP connection for them. A worker
+# that dies leaves at most this many waiting for the lease.
+CLAIM_BATCH = 10
 
 
 @dataclass
@@ -58,49 +62,83 @@ def backoff(attempts: int) -> timedelta:
     return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
-def send_due(now: datetime | None = None, limit: int = 20) -> SendReport:
+def send_due(now: datetime | None = None, limit: int = 20,
+             stop: threading.Event | None = None) -> SendReport:
     """Send up to `limit` messages that are due at `now`; returns what happened to each.
 
     Guarantees: a message is claimed (and so sent) by one worker only; every
-    outcome is committed before the next message is claimed; never raises for a
-    failed send (the row records the error and when to try again).
+    outcome is committed before the next message is sent; never raises for a
+    failed send (the row records the error and when to try again). Messages are
+    claimed CLAIM_BATCH at a time and sent over one SMTP connection. When `stop`
+    is set, the current message is finished and the rest of the batch is released
+    for the next worker at once (not after the lease).
     """
     now = now or utcnow()
     report = SendReport()
-    for _ in range(limit):
-        message_id = claim_next(now)
-        if message_id is None:
-            break
-        outcome = _deliver(message_id, now)
-        getattr(report, outcome).append(message_id)
+    done = 0
+    with Mailer(current_app.config) as mailer:
+        while done < limit:
+            batch = claim_batch(now, min(CLAIM_BATCH, limit - done))
+            if not batch:
+                break
+            for n, message_id in enumerate(batch):
+                if stop is not None and stop.is_set():
+                    release(batch[n:], now)
+                    return report
+                getattr(report, _deliver(message_id, now, mailer)).append(message_id)
+                done += 1
     return report
+
+
+def claim_batch(now: datetime, size: int) -> list[int]:
+    """Claim up to `size` due pending messages for this worker (commits), oldest first.
+
+    `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL: rows another worker is claiming
+    are skipped, not waited for. The UPDATE re-checks that each row is still due, so
+    on SQLite (no row locks, one writer at a time) rows a racing worker claimed first
+    are left out; a batch it took whole is looked for again.
+    """
+    while True:
+        candidates = db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not candidates:
+            db.session.rollback()
+            return []
+        claimed = set(db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id)
+        ).all())
+        db.session.commit()
+        if claimed:
+            return [i for i in candidates if i in claimed]
 
 
 def claim_next(now: datetime) -> int | None:
     """Claim one due pending message for this worker (commits); None when none is due."""
-    candidate = db.session.execute(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
-    if candidate is None:
-        db.session.rollback()
-        return None
-    # Re-checked in the UPDATE itself, so on SQLite (no row locks) a worker that lost
-    # the race changes nothing and sees rowcount 0.
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == candidate, OutboxMessage.status == "pending",
-               OutboxMessage.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
-    ).rowcount
-    db.session.commit()
-    return candidate if claimed == 1 else claim_next(now)
+    batch = claim_batch(now, 1)
+    return batch[0] if batch else None
 
 
-def _deliver(message_id: int, now: datetime) -> str:
+def release(message_ids: list[int], now: datetime) -> None:
+    """Hand claimed, unsent messages back: due again at once, the claim's attempt uncounted."""
+    if message_ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at == now + LEASE)
+            .values(next_attempt_at=now, attempts=OutboxMessage.attempts - 1))
+        db.session.commit()
+
+
+def _deliver(message_id: int, now: datetime, mailer: "Mailer") -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if row.kind == reminders.REMINDER and (why := reminders.still_wanted(row, now)):
         row.status, row.last_error = "cancelled", why
@@ -109,7 +147,7 @@ def _deliver(message_id: int, now: datetime) -> str:
     try:
         email = build_email(row, now)
         db.session.rollback()  # end the read transaction: hold nothing while talking SMTP
-        smtp_send(email, current_app.config)
+        mailer.send(email)
     except Exception as exc:  # noqa: BLE001 — any failure is recorded and retried
         db.session.rollback()
         return _record_failure(message_id, now, exc)
@@ -199,24 +237,70 @@ def build_email(row: OutboxMessage, now: datetime) -> EmailMessage:
     return email
 
 
-def smtp_send(email: EmailMessage, config) -> None:
-    """One SMTP conversation; raises whatever smtplib raises."""
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+def smtp_connect(config) -> smtplib.SMTP:
+    """An open, authenticated SMTP connection; raises whatever smtplib raises."""
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-        smtp.send_message(email)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
-def run_pass(now: datetime | None = None, limit: int = 20) -> SendReport:
+class Mailer:
+    """One SMTP connection for a batch of messages: opened at the first send, kept
+    while the server answers (a refused message leaves it usable: smtplib resets the
+    transaction), dropped after any other failure and opened again for the next one."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> None:
+        fresh = self.smtp is None
+        if fresh:
+            self.smtp = smtp_connect(self.config)
+        try:
+            self.smtp.send_message(email)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()
+            if fresh:
+                raise
+            self.send(email)  # the server dropped the kept connection: once more, on a new one
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def __enter__(self) -> "Mailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run_pass(now: datetime | None = None, limit: int = 20,
+             stop: threading.Event | None = None) -> SendReport:
     """One worker pass: queue the owner's daily digest when it is due, and the holders'
     reminders in the daytime when they are on, then send."""
     now = now or utcnow()
     queue_owner_digest(now)
     if reminders.enabled() and reminders.is_daytime(now):
         reminders.queue_due_reminders(now)
-    return send_due(now, limit=limit)
+    return send_due(now, limit=limit, stop=stop)
 
 
 def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | None = None,
@@ -226,7 +310,7 @@ def run_forever(app: Flask, *, interval: float = 15.0, stop: threading.Event | N
     while not stop.is_set():
         try:
             with app.app_context():
-                report = run_pass(limit=limit)
+                report = run_pass(limit=limit, stop=stop)
                 db.session.remove()
         except Exception:  # noqa: BLE001 — keep the sender alive through a DB hiccup
             log.exception("outbox sender pass failed")

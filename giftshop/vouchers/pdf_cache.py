@@ -1,5 +1,8 @@
 """The rendered-PDF disk cache, kept under `PDF_CACHE_MAX_MB` by evicting least-recently-used files.
 
+It also holds the certificate pictures the emails show (`.png`, see `picture.py`),
+so a receipt and the delivery of the same voucher rasterize it once.
+
 Files are named by a hash of everything printed (see `pdf.py`), so a hit is always
 current. A hit refreshes the file's modification time: the mtime is the "last
 used" clock, which survives restarts and is shared by every worker process.
@@ -10,7 +13,7 @@ cache file costs one re-render (~60 ms), never a voucher.
 import os
 import tempfile
 
-SUFFIX = ".pdf"
+SUFFIXES = (".pdf", ".png")
 
 
 def read(path: str) -> bytes | None:
@@ -34,7 +37,7 @@ def write(path: str, data: bytes, max_bytes: int) -> None:
 
 
 def evict(cache_dir: str, max_bytes: int, keep: str | None = None) -> list[str]:
-    """Remove least-recently-used PDFs until the cache holds at most `max_bytes`.
+    """Remove least-recently-used files until the cache holds at most `max_bytes`.
 
     `keep` (the file just written) is never removed, even if alone it exceeds
     the limit. Returns the paths removed.
@@ -42,7 +45,7 @@ def evict(cache_dir: str, max_bytes: int, keep: str | None = None) -> list[str]:
     entries = []
     for root, _dirs, files in os.walk(cache_dir):
         for name in files:
-            if not name.endswith(SUFFIX):
+            if not name.endswith(SUFFIXES):
                 continue
             path = os.path.join(root, name)
             try:
@@ -67,10 +70,10 @@ def evict(cache_dir: str, max_bytes: int, keep: str | None = None) -> list[str]:
 
 
 def size_of(cache_dir: str) -> int:
-    """Bytes held by the cached PDFs."""
+    """Bytes held by the cached PDFs and pictures."""
     return sum(os.path.getsize(os.path.join(root, name))
                for root, _dirs, files in os.walk(cache_dir)
-               for name in files if name.endswith(SUFFIX))
+               for name in files if name.endswith(SUFFIXES))
 
 
 def _write_atomically(path: str, data: bytes) -> None:

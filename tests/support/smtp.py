@@ -3,7 +3,8 @@
 `SMTPSink.messages` holds every message received, parsed as `email.message.EmailMessage`.
 `go_down()` stops listening (clients get "connection refused") and `come_back()`
 listens again on the same port, to exercise retries. `delay` slows each DATA
-reply, so concurrent senders overlap; `refuse` maps recipients to a 5xx reply.
+reply, so concurrent senders overlap; `refuse` maps recipients to a 5xx reply;
+`connections` counts the SMTP sessions clients opened; `hang_up()` ends them.
 """
 import asyncio
 import threading
@@ -21,6 +22,8 @@ class SMTPSink:
         self.envelopes = []
         self.delay = 0.0
         self.refuse: dict[str, str] = {}
+        self.connections = 0  # SMTP sessions opened by clients
+        self._sessions = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -51,9 +54,15 @@ class SMTPSink:
 
     def come_back(self) -> None:
         """Listen (again): on port 0 the first time, then on the same port."""
+        def session():
+            self.connections += 1  # on the loop's thread only
+            protocol = SMTP(self, loop=self._loop, hostname="sink.test")
+            self._sessions.append(protocol)
+            return protocol
+
         async def listen():
             return await self._loop.create_server(
-                lambda: SMTP(self, loop=self._loop, hostname="sink.test"),
+                session,
                 host=self.host, port=self.port, reuse_address=True)
 
         self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(10)
@@ -66,6 +75,15 @@ class SMTPSink:
             await self._server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+
+    def hang_up(self) -> None:
+        """End every open SMTP session from the server side, as an idle timeout does."""
+        def close():
+            for protocol in self._sessions:
+                if protocol.transport is not None:
+                    protocol.transport.close()
+
+        self._loop.call_soon_threadsafe(close)
 
     def stop(self) -> None:
         if self._server is not None and self._server.is_serving():
