@@ -312,12 +312,12 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
         record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
                      reverses_id=entry.id, refund_id=refund.id, lock=False)
         restored[voucher.code] = -entry.delta
-    for voucher in gratuity.restore_after_failed_refund(refund):
-        restored.setdefault(voucher.code, 0)
+    tips = {v.code: v.gratuity_cents for v in gratuity.restore_after_failed_refund(refund)}
     _apply_to_order(order, -refund.amount_cents)
     record_audit("refund.failed", refund, actor="stripe", before=before, after={
         **order_snapshot(order), "refund_status": status, "amount_cents": refund.amount_cents,
-        "stripe_refund_id": refund.stripe_refund_id, "vouchers_restored": restored})
+        "stripe_refund_id": refund.stripe_refund_id, "vouchers_restored": restored,
+        **({"gratuities_held_again": tips} if tips else {})})
     log.warning("Stripe refund %s of order %s is %s; value given back to %d voucher(s)",
                 refund.stripe_refund_id, order.public_id, status, len(restored))
 
