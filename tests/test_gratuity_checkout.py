@@ -144,7 +144,7 @@ def test_the_form_takes_a_percent_and_the_review_page_shows_it(app, client, stri
     assert response.status_code == 303, response.get_data(as_text=True)
     review = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "20% · $30.00, for your therapist" in review
-    assert 'id="order-total">$180.00<' in review and "includes $30.00 gratuity" in review
+    assert 'id="order-total">$180.00<' in review and "(includes $30.00 gratuity)" in review
     assert 'id="pay" type="submit">Pay $180.00<' in review
     paid = pay_from_review(client, response.headers["Location"])
     assert paid.status_code == 303
