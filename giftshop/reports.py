@@ -170,7 +170,8 @@ def redemptions_by_month() -> list[dict]:
 @dataclass(frozen=True)
 class Gratuities:
     """Prepaid gratuities: collected with orders, paid out to the therapist (at each
-    voucher's first redemption), returned to buyers by refunds, and still held."""
+    voucher's first redemption), returned to buyers by refunds, and still held for a
+    session to come (on active vouchers)."""
     collected_cents: int
     paid_out_cents: int
     refunded_cents: int
@@ -183,7 +184,9 @@ def gratuities() -> Gratuities:
     above: they are not voucher value)."""
     paid = Voucher.gratuity_paid_at.is_not(None)
     refunded = Voucher.gratuity_refund_id.is_not(None)
-    held = and_(~paid, ~refunded)
+    # Held for a session still to come: not on a voucher that was voided (a lost dispute
+    # took the whole charge back) or closed by a refund that did not cover the gratuity.
+    held = and_(~paid, ~refunded, Voucher.status == "active")
     row = db.session.execute(
         select(func.coalesce(func.sum(Voucher.gratuity_cents), 0),
                func.coalesce(func.sum(Voucher.gratuity_cents).filter(paid), 0),

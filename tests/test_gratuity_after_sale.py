@@ -213,3 +213,13 @@ def test_the_reports_page_and_csv_show_gratuities(app, localstripe):
         == [("10000", "6000", "2000")]
     with app.app_context():
         assert rows[0]["month"] == reports.sales_by_month()[0]["month"]
+
+
+def test_a_voided_vouchers_gratuity_is_not_counted_as_held(app, localstripe):
+    order_id = paid_order(app, localstripe, [TIPPED_CERTS])
+    with app.app_context():
+        first, _ = vouchers_of(order_id)
+        ledger.void_voucher(first.code, staff=desk_staff(owner=True), reason="lost dispute")
+        assert reports.gratuities() == reports.Gratuities(
+            collected_cents=4_000, paid_out_cents=0, refunded_cents=0, held_cents=2_000,
+            held_vouchers=1)

@@ -135,6 +135,9 @@ def test_the_webhook_fulfilment_gives_each_voucher_its_gratuity(app, client, str
         assert [sum(e.delta for e in v.entries) for v in vouchers] == [10_000, 10_000, 1]
     page = client.get(f"/orders/{created.json['order_id']}").get_data(as_text=True)
     assert page.count("Gratuity of $25.00 included for your therapist") == 2
+    holder = client.get(f"/v/{vouchers[0].code}").get_data(as_text=True)
+    assert "Gratuity of $25.00 included for your therapist" in holder
+    assert "Gratuity" not in client.get(f"/v/{vouchers[2].code}").get_data(as_text=True)
 
 
 def test_the_form_takes_a_percent_and_the_review_page_shows_it(app, client, stripe_stub):
