@@ -69,6 +69,7 @@ def test_the_receipt_email_names_the_gratuity(app):
 
         order = place_order({"purchaser": {"name": "Ana", "email": "ana@example.com"},
                              "items": [{"product": "gift-certificate", "amount_cents": 15_000,
+                                        "recipient": {"name": "Ben", "email": "ben@example.com"},
                                         "gratuity": {"percent": 20}}]}, today=today_local())
         assert order.total_cents == 18_000
         fulfil_order(order.id, None)
@@ -76,6 +77,10 @@ def test_the_receipt_email_names_the_gratuity(app):
             OutboxMessage.kind == "receipt")).one()
         assert "Thank you for your order of $180.00" in receipt.body_text
         assert LINE in receipt.body_text and LINE in receipt.body_html
+        # The holder's own email says so too.
+        delivery = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "delivery")).one()
+        assert LINE in delivery.body_text and LINE in delivery.body_html
         # An order without one says nothing about gratuities.
         _, codes = paid_order()
         receipts = db.session.scalars(select(OutboxMessage).where(
