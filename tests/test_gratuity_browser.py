@@ -54,6 +54,8 @@ def test_a_buyer_adds_a_20_percent_gratuity_and_sees_it_to_the_first_session(
         expect(page.locator("#gratuity_amount")).to_be_focused()
         page.fill("#gratuity_amount", "25")
         expect(page.locator("#running-total")).to_have_text("$175")
+        assert fits_width(page)
+        shoot(page, f"product-gratuity-amount-{screen}", full_page=False)
         page.locator(".gratuity-option", has_text="20%").click()
         expect(page.locator("#gratuity_amount")).to_be_hidden()
         expect(page.locator("#running-total")).to_have_text("$180")

@@ -16,7 +16,7 @@ the balance or the liability, and never cashed out. Its life, in `voucher` colum
 
 Every function runs under the caller's row locks and transaction; none commits.
 """
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from giftshop.extensions import db
@@ -35,7 +35,7 @@ def _standing_redemption(voucher_id: int):
     undo = aliased(LedgerEntry)
     return exists().where(
         LedgerEntry.voucher_id == voucher_id, LedgerEntry.kind == "redeem",
-        ~exists().where(and_(undo.reverses_id == LedgerEntry.id)))
+        ~exists().where(undo.reverses_id == LedgerEntry.id))
 
 
 def after_reversal(voucher: Voucher) -> bool:
