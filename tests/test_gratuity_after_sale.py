@@ -200,6 +200,11 @@ def test_the_reports_page_and_csv_show_gratuities(app, localstripe):
         ledger.redeem(pack.code, staff=desk_staff(owner=True), sessions=1)
         refund_order(order_id, {first.id: 10_000}, request_key="one")
     client = owner_client(app)
+    order_page = client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
+    assert order_page.count('data-gratuity="refunded">+ gratuity $20.00 (refunded)') == 1
+    assert order_page.count('data-gratuity="held">+ gratuity $20.00 (held)') == 1
+    assert order_page.count('data-gratuity="paid">+ gratuity $60.00 (paid)') == 1
+    assert "+ gratuity $20.00 each" in order_page
     page = client.get("/admin/reports").get_data(as_text=True)
     assert 'id="gratuity-collected">$100.00' in page
     assert 'id="gratuity-paid">$60.00' in page
