@@ -176,6 +176,59 @@ def redemptions_by_month() -> list[dict]:
     return list(rows.values())
 
 
+@dataclass(frozen=True)
+class Gratuities:
+    """Prepaid gratuities: collected with orders, paid out to the therapist (at each
+    voucher's first redemption), returned to buyers by refunds, and still held for a
+    session to come (on active vouchers)."""
+    collected_cents: int
+    paid_out_cents: int
+    refunded_cents: int
+    held_cents: int
+    held_vouchers: int
+
+
+def gratuities() -> Gratuities:
+    """The gratuity totals to date, in one aggregate query (never part of the liability
+    above: they are not voucher value)."""
+    paid = Voucher.gratuity_paid_at.is_not(None)
+    refunded = Voucher.gratuity_refund_id.is_not(None)
+    # Held for a session still to come: not on a voucher that was voided (a lost dispute
+    # took the whole charge back) or closed by a refund that did not cover the gratuity.
+    held = and_(~paid, ~refunded, Voucher.status == "active")
+    row = db.session.execute(
+        select(func.coalesce(func.sum(Voucher.gratuity_cents), 0),
+               func.coalesce(func.sum(Voucher.gratuity_cents).filter(paid), 0),
+               func.coalesce(func.sum(Voucher.gratuity_cents).filter(refunded), 0),
+               func.coalesce(func.sum(Voucher.gratuity_cents).filter(held), 0),
+               func.count().filter(held))
+        .where(Voucher.gratuity_cents > 0)).one()
+    return Gratuities(*(int(x) for x in row))
+
+
+def gratuities_by_month() -> list[dict]:
+    """Per LA month: gratuities collected (vouchers issued, i.e. orders paid), paid out
+    (first redemptions) and refunded (refunds made), in cents."""
+    tipped = Voucher.gratuity_cents > 0
+    refund_at = select(Refund.created_at).where(Refund.id == Voucher.gratuity_refund_id) \
+        .scalar_subquery()
+    columns = {"collected_cents": (Voucher.created_at, tipped),
+               "paid_out_cents": (Voucher.gratuity_paid_at,
+                                  and_(tipped, Voucher.gratuity_paid_at.is_not(None))),
+               "refunded_cents": (refund_at, Voucher.gratuity_refund_id.is_not(None))}
+    span = _span(*columns.values())
+    if span is None:
+        return []
+    months = _month_starts(*span)
+    rows = {label: {"month": label, **{name: 0 for name in columns}} for label, _ in months}
+    for name, (column, where) in columns.items():
+        month = _month_of(column, months).label("month")
+        for label, cents in db.session.execute(
+                select(month, func.sum(Voucher.gratuity_cents)).where(where).group_by(month)):
+            rows[label][name] = int(cents or 0)
+    return list(rows.values())
+
+
 def to_csv(rows: list[dict]) -> str:
     """Rows as CSV text for a spreadsheet (header from the first row's keys): every
     `*_cents` column is written as `*_dollars` in plain decimals (`716.66`)."""

@@ -9,6 +9,7 @@ _CSV = {
     "liability": lambda: reports.liability().rows(),
     "sales": reports.sales_by_month,
     "redemptions": reports.redemptions_by_month,
+    "gratuities": reports.gratuities_by_month,
 }
 
 
@@ -16,7 +17,9 @@ _CSV = {
 def report_index():
     return render_template("admin/reports.html", liability=reports.liability(),
                            sales=reports.sales_by_month(),
-                           redemptions=reports.redemptions_by_month(), today=today_local())
+                           redemptions=reports.redemptions_by_month(),
+                           gratuities=reports.gratuities(),
+                           gratuity_months=reports.gratuities_by_month(), today=today_local())
 
 
 @bp.get("/reports/<name>.csv")

@@ -71,6 +71,24 @@ SCHEMAS = {
             "design": {"enum": [d.value for d in Design],
                        "description": "The certificate's design (one the owner offers); "
                                       "the first on offer when omitted."},
+            "gratuity": {
+                "description": "Optional prepaid gratuity for the therapist, per voucher: "
+                               "a whole percent of the gift's price (rounded half-up to "
+                               "the cent) or whole-dollar cents; at most the gift's price "
+                               "and at most $500. Charged on its own Checkout line, "
+                               "printed on the certificate, never part of its value. "
+                               "Omit or null for none.",
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "required": ["percent"], "additionalProperties": False,
+                     "properties": {"percent": {"type": "integer", "minimum": 1,
+                                                "maximum": 100}}},
+                    {"type": "object", "required": ["amount_cents"],
+                     "additionalProperties": False,
+                     "properties": {"amount_cents": {"type": "integer", "minimum": 100,
+                                                     "maximum": 50000, "multipleOf": 100}}},
+                ],
+            },
         },
     },
     "OrderRequest": {
@@ -104,7 +122,9 @@ SCHEMAS = {
             "order_id": {"type": "string"},
             "status": {"enum": ["pending", "paid", "failed", "expired", "refunded",
                                 "partially_refunded"]},
-            "total_cents": {"type": "integer"},
+            "total_cents": {"type": "integer",
+                            "description": "What the buyer pays: the gifts and their "
+                                           "gratuities."},
             "vouchers": {"type": "array",
                          "items": {"$ref": "#/components/schemas/VoucherSummary"}},
         },

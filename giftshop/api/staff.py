@@ -68,7 +68,16 @@ def get_voucher(code: str):
     voucher = ledger.voucher_by_code(code)
     return {"code": voucher.code, "kind": voucher.kind, "status": voucher.display_status,
             "initial": voucher.initial, "remaining": voucher.remaining,
+            "gratuity": gratuity_json(voucher),
             "history": [entry_json(e) for e in ledger.history(voucher)]}
+
+
+def gratuity_json(voucher) -> dict:
+    """The prepaid gratuity, apart from the value: cents, and whether it is still held
+    for the first session, paid out (when) or refunded to the buyer."""
+    paid_at = voucher.gratuity_paid_at
+    return {"cents": voucher.gratuity_cents, "status": voucher.gratuity_status,
+            "paid_at": paid_at.isoformat() if paid_at else None}
 
 
 @bp.post("/vouchers/<code>/redemptions")
@@ -154,7 +163,19 @@ SCHEMAS = {
             "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
             "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
             "initial": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0},
+            "gratuity": {"$ref": "#/components/schemas/Gratuity"},
             "history": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerEntry"}},
+        },
+    },
+    "Gratuity": {
+        "type": "object", "required": ["cents", "status", "paid_at"],
+        "description": "The buyer's prepaid gratuity for the therapist, never part of the "
+                       "voucher's value: `held` until the first redemption pays it out "
+                       "(`paid`), `refunded` when a refund returned it, `none` without one.",
+        "properties": {
+            "cents": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["none", "held", "paid", "refunded"]},
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "VoucherMatches": {

@@ -7,6 +7,7 @@ from wtforms import (DateField, EmailField, HiddenField, IntegerField, RadioFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from giftshop.checkout.gratuity import PERCENT_CHOICES
 from giftshop.checkout.validation import MAX_DAYS_AHEAD
 from giftshop.vouchers.designs import offered_designs
 from giftshop.web import today_local
@@ -21,8 +22,15 @@ _FIELD_FOR = {
     "items.0.message": "message",
     "items.0.deliver_on": "deliver_on",
     "items.0.design": "design",
+    "items.0.gratuity": "gratuity_amount",
 }
 
+
+# The optional prepaid gratuity: none, a share of the gift's price, or an amount.
+NO_GRATUITY, GRATUITY_AMOUNT = "none", "amount"
+GRATUITY_CHOICES = ([SelectChoice(NO_GRATUITY, "None")]
+                    + [SelectChoice(str(p), f"{p}%") for p in PERCENT_CHOICES]
+                    + [SelectChoice(GRATUITY_AMOUNT, "Other amount")])
 
 # How the gift reaches its holder; each choice shows only the fields it needs.
 EMAIL, HAND_OVER, FOR_ME = "email", "print", "me"
@@ -57,6 +65,9 @@ class OrderForm(FlaskForm):
     message = TextAreaField("Personal message (optional)")
     deliver_on = DateField("Deliver on", validators=[Optional()])
     design = RadioField("Design", validate_choice=False)
+    gratuity = RadioField("Add a gratuity for the therapist?", choices=GRATUITY_CHOICES,
+                          default=NO_GRATUITY)
+    gratuity_amount = WholeDollarsField("Gratuity (US dollars)", validators=[Optional()])
     # Set when adding a gift to, or editing one in, the buyer's unpaid order.
     order_ref = HiddenField()
     item_ref = IntegerField(validators=[Optional()])
@@ -95,6 +106,11 @@ class OrderForm(FlaskForm):
                                                                item.recipient_email)
         self.message.data, self.deliver_on.data = item.message, item.deliver_on
         self.design.data = item.design
+        self.gratuity.data = (NO_GRATUITY if not item.gratuity_cents
+                              else str(item.gratuity_percent) if item.gratuity_percent
+                              else GRATUITY_AMOUNT)
+        self.gratuity_amount.data = (item.gratuity_cents // 100
+                                     if self.gratuity.data == GRATUITY_AMOUNT else None)
 
     def validate_recipient_email(self, field):
         # The API reads a recipient without an email as "the buyer hands it over"; on
@@ -115,12 +131,24 @@ class OrderForm(FlaskForm):
         }
         if product.is_money:
             item["amount_cents"] = None if self.amount.data is None else self.amount.data * 100
+        item["gratuity"] = self.gratuity_request()
         if mode == EMAIL:
             item["recipient"] = {"name": self.recipient_name.data,
                                  "email": self.recipient_email.data}
         elif mode == HAND_OVER:
             item["recipient"] = {"name": self.recipient_name.data}
         return {"purchaser": self.purchaser(), "items": [item]}
+
+    def gratuity_request(self) -> dict | None:
+        """The API's `gratuity` for the choice made (an empty amount is "none" plus a
+        message, so the buyer is asked rather than silently given no gratuity)."""
+        choice = self.gratuity.data
+        if choice == GRATUITY_AMOUNT:
+            dollars = self.gratuity_amount.data
+            return {"amount_cents": 0 if dollars is None else dollars * 100}
+        if choice in {str(p) for p in PERCENT_CHOICES}:
+            return {"percent": int(choice)}
+        return None
 
     def purchaser(self) -> dict:
         return {"name": self.purchaser_name.data, "email": self.purchaser_email.data}

@@ -20,6 +20,13 @@ Allocation rule (how money maps onto vouchers):
   units whose value covers the rest (whole sessions, rounded up, so a holder never
   keeps value that was paid back). A refund larger than what remains (goodwill) is
   recorded as money only.
+- Gratuity: a refund that takes all that remains on a voucher whose prepaid gratuity
+  is still held (no session given yet) returns that gratuity too, on the same Stripe
+  refund, so a full refund of an unused order returns everything paid. A refund that
+  leaves value on the voucher leaves its gratuity held; once paid out at the first
+  redemption the gratuity is the therapist's and no refund returns it. A dashboard
+  refund returns a closed voucher's held gratuity right after its value when the
+  amount left covers it whole (rules: ``giftshop/vouchers/gratuity.py``).
 A voucher whose remaining value reaches 0 by a refund gets status ``refunded``; it
 can no longer be redeemed. Every refund is one ``Refund`` row (``stripe_refund_id``
 unique), ``refund`` ledger entries pointing at it, the order's ``refunded_cents`` /
@@ -40,6 +47,7 @@ from giftshop.checkout.events import handles
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
+from giftshop.vouchers import gratuity
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 
 log = logging.getLogger(__name__)
@@ -107,7 +115,8 @@ def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
 
 
 def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Voucher, int, int]]:
-    """Lock and validate the chosen vouchers; (voucher, units, cents) per chosen one."""
+    """Lock and validate the chosen vouchers; (voucher, units, cents) per chosen one
+    (cents: the value taken plus any held gratuity the refund returns)."""
     errors: dict[str, str] = {}
     chosen = []
     own = {v.id for v in order.vouchers}
@@ -126,7 +135,8 @@ def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Vo
         elif units > voucher.remaining:
             errors[field] = "That is more than remains on this voucher."
         else:
-            chosen.append((voucher, units, refund_value(voucher, units)))
+            chosen.append((voucher, units, refund_value(voucher, units)
+                           + gratuity.returned_by_refund(voucher, units)))
     if not chosen and not errors:
         errors["vouchers"] = "Choose at least one voucher and how much of it to refund."
     if errors:
@@ -186,6 +196,8 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
     db.session.add(refund)
     db.session.flush()
     for voucher, units, _ in chosen:
+        if gratuity.returned_by_refund(voucher, units):
+            gratuity.mark_refunded(voucher, refund)
         _take(voucher, units, refund, staff_id=refund.staff_id, note=reason or "refund", key=key)
     _apply_to_order(order, amount)
     record_audit("order.refund", refund, staff=staff, before=before, after={
@@ -243,6 +255,10 @@ def _take_for_dashboard_refund(order: Order, refund: Refund) -> dict[str, int]:
         units = voucher.remaining if refund_value(voucher, voucher.remaining) <= left \
             else _units_covering(voucher, left)
         left -= refund_value(voucher, units)
+        tip = gratuity.returned_by_refund(voucher, units)
+        if tip and left >= tip:
+            gratuity.mark_refunded(voucher, refund)
+            left -= tip
         _take(voucher, units, refund, staff_id=None, note="refund made in the Stripe dashboard")
         taken[voucher.code] = units
     return taken
@@ -316,10 +332,12 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
         record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
                      reverses_id=entry.id, refund_id=refund.id, lock=False)
         restored[voucher.code] = -entry.delta
+    tips = {v.code: v.gratuity_cents for v in gratuity.restore_after_failed_refund(refund)}
     _apply_to_order(order, -refund.amount_cents)
     record_audit("refund.failed", refund, actor="stripe", before=before, after={
         **order_snapshot(order), "refund_status": status, "amount_cents": refund.amount_cents,
-        "stripe_refund_id": refund.stripe_refund_id, "vouchers_restored": restored})
+        "stripe_refund_id": refund.stripe_refund_id, "vouchers_restored": restored,
+        **({"gratuities_held_again": tips} if tips else {})})
     log.warning("Stripe refund %s of order %s is %s; value given back to %d voucher(s)",
                 refund.stripe_refund_id, order.public_id, status, len(restored))
 

@@ -41,11 +41,13 @@ def order_item(item: dict) -> OrderItem:
         sessions=product.sessions, service=product.service, quantity=item["quantity"],
         recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
         message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
+        gratuity_cents=item["gratuity_cents"], gratuity_percent=item["gratuity_percent"],
     )
 
 
 def order_total(order: Order) -> int:
-    return sum(item.line_total_cents for item in order.items)
+    """What the buyer pays: every gift plus its gratuity."""
+    return sum(item.line_total_cents + item.gratuity_total_cents for item in order.items)
 
 
 def start_checkout(order: Order, *, replacing: str | None = None) -> str:

@@ -10,6 +10,7 @@ import time
 import stripe
 from flask import current_app
 
+from giftshop.checkout.gratuity import gratuity_line_items
 from giftshop.errors import DomainError
 
 TOLERANCE = 300  # seconds a webhook signature's timestamp may be off, either way
@@ -57,7 +58,7 @@ def create_checkout_session(order, *, success_url: str, cancel_url: str,
             },
         }
         for item in order.items
-    ]
+    ] + gratuity_line_items(order)
     params = {
         "mode": "payment",
         "line_items": line_items,

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
+from giftshop.checkout.gratuity import parse_gratuity
 from giftshop.vouchers.designs import is_offered, offered_designs
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -62,7 +63,8 @@ def validate_order(data, today: date) -> tuple[dict, list[dict]]:
 
     Raises ValidationFailed with dotted field names (`items.0.amount_cents`). Prices
     come from the catalog; the only amount taken from the client is a money
-    certificate's face value, held to the product's bounds in whole dollars.
+    certificate's face value, held to the product's bounds in whole dollars, and a
+    gift's optional gratuity (checkout.gratuity), held to its own bounds.
     """
     errors: dict[str, str] = {}
     if not isinstance(data, dict):
@@ -149,6 +151,8 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
     item["design"] = raw.get("design") or offered_designs()[0].value
     if not is_offered(item["design"]):
         errors[f"{prefix}.design"] = "Choose one of the designs on offer."
+    item["gratuity_cents"], item["gratuity_percent"] = parse_gratuity(
+        raw.get("gratuity"), item.get("unit_price_cents"), f"{prefix}.gratuity", errors)
     return item
 
 

@@ -25,6 +25,7 @@ from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, Valida
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
+from giftshop.vouchers import gratuity
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import (
     find_idempotent, lock_voucher, lock_voucher_with_key, record_entry)
@@ -131,9 +132,10 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
                              lock=False)
         if kind == "void":
             entry.voucher.status = "voided"
+        after_extra = _gratuity_change(kind, entry)
         record_audit(f"voucher.{action}", entry.voucher, staff=staff, before=before,
                      after={"remaining": entry.voucher.remaining, "status": entry.voucher.status,
-                            "entry_id": entry.id, "delta": delta})
+                            "entry_id": entry.id, "delta": delta, **after_extra})
         _commit_keeping_values()
     except IntegrityError:
         db.session.rollback()
@@ -145,6 +147,16 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
             raise Conflict("That entry has already been reversed.", code="already_reversed")
         raise
     return Outcome(entry, entry.voucher, created=True)
+
+
+def _gratuity_change(kind: str, entry: LedgerEntry) -> dict:
+    """The prepaid gratuity is paid out by the first redemption and held again when that
+    is undone (vouchers/gratuity.py); what changed, for the audit row."""
+    if kind == "redeem" and gratuity.pay_out(entry.voucher, entry):
+        return {"gratuity": "paid"}
+    if kind == "reverse" and gratuity.after_reversal(entry.voucher):
+        return {"gratuity": "held"}
+    return {}
 
 
 def _commit_keeping_values() -> None:

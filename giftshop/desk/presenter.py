@@ -77,8 +77,12 @@ def done_screen(entry: LedgerEntry):
     undo = None
     if undoable(entry, current_user, reversed_ids(history(voucher)), utcnow()):
         undo = undo_form(entry, formdata=None)
+    # The first redemption pays the prepaid gratuity out (vouchers/gratuity.py): say so.
+    paid_now = (entry.kind == "redeem" and voucher.gratuity_status == "paid"
+                and voucher.gratuity_paid_at == entry.created_at)
     return render_template("desk/done.html", voucher=voucher, what=entry_summary(entry),
-                           remaining=remaining_text(voucher), entry=entry, undo=undo)
+                           remaining=remaining_text(voucher), entry=entry, undo=undo,
+                           gratuity_paid_now=paid_now)
 
 
 def action_forms(voucher: Voucher, **submitted) -> dict:

@@ -61,6 +61,9 @@ class OrderItem(db.Model):
         CheckConstraint("quantity BETWEEN 1 AND 10", name="quantity"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
         CheckConstraint(design_check(), name="design"),
+        CheckConstraint("gratuity_cents >= 0", name="gratuity_nonneg"),
+        CheckConstraint("gratuity_percent IS NULL OR gratuity_percent BETWEEN 1 AND 100",
+                        name="gratuity_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,12 +81,21 @@ class OrderItem(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     deliver_on: Mapped[date]
     design: Mapped[str] = design_column()
+    # The prepaid gratuity per unit (each voucher carries one), kept apart from the
+    # gift's value; `gratuity_percent` is the share chosen, None for an amount.
+    gratuity_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    gratuity_percent: Mapped[Optional[int]]
 
     order: Mapped[Order] = relationship(back_populates="items")
 
     @property
     def line_total_cents(self) -> int:
+        """The gifts' price on this line (the gratuity is charged on a line of its own)."""
         return self.unit_price_cents * self.quantity
+
+    @property
+    def gratuity_total_cents(self) -> int:
+        return self.gratuity_cents * self.quantity
 
 
 class Refund(db.Model):

@@ -25,6 +25,7 @@ class Voucher(db.Model):
         CheckConstraint("remaining >= 0", name="remaining_nonneg"),
         CheckConstraint("remaining <= initial", name="remaining_le_initial"),
         CheckConstraint(design_check(), name="design"),
+        CheckConstraint("gratuity_cents >= 0", name="gratuity_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +58,12 @@ class Voucher(db.Model):
     # The campaign whose bonus this voucher is (None for every other voucher).
     bonus_campaign_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("bonus_campaign.id"), index=True)
+    # The buyer's prepaid gratuity for the therapist: never part of the value (not in the
+    # ledger, not redeemable, not cashed out). Paid out at the first redemption, returned
+    # to the buyer by a refund that closes the voucher before that (vouchers/gratuity.py).
+    gratuity_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    gratuity_paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    gratuity_refund_id: Mapped[Optional[int]] = mapped_column(ForeignKey("refund.id"))
     issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
     issue_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -87,6 +94,16 @@ class Voucher(db.Model):
         if self.is_money:
             return "Gift certificate"
         return "Massage gift certificate" if self.initial == 1 else "Session package"
+
+    @property
+    def gratuity_status(self) -> str:
+        """'none', 'held' (waiting for the first session), 'paid' (the therapist's) or
+        'refunded' (returned to the buyer)."""
+        if not self.gratuity_cents:
+            return "none"
+        if self.gratuity_refund_id is not None:
+            return "refunded"
+        return "paid" if self.gratuity_paid_at is not None else "held"
 
     @property
     def display_status(self) -> str:

@@ -44,6 +44,7 @@ def issue_voucher(
     expires_on: date | None = None,
     staff_id: int | None = None,
     note: str = "",
+    gratuity_cents: int = 0,
 ) -> Voucher:
     """Create one voucher and its `issue` entry in the current transaction. Does not commit."""
     if expires_on is not None and not promotional:
@@ -54,7 +55,7 @@ def issue_voucher(
         order_item_id=order_item_id, purchaser_name=purchaser_name,
         recipient_name=recipient_name, recipient_email=recipient_email, message=message,
         deliver_on=deliver_on, design=design, promotional=promotional, expires_on=expires_on,
-        issued_by_id=staff_id, issue_note=note,
+        issued_by_id=staff_id, issue_note=note, gratuity_cents=gratuity_cents,
     )
     refresh_search_text(voucher)
     db.session.add(voucher)
@@ -83,5 +84,6 @@ def issue_order_vouchers(order: Order) -> list[Voucher]:
                 message=item.message,
                 deliver_on=item.deliver_on,
                 design=item.design,
+                gratuity_cents=item.gratuity_cents,
             ))
     return vouchers

@@ -35,11 +35,43 @@
                                                          maximumFractionDigits: 2});
   }
 
+  // The gratuity: a share of the gift's price (rounded half-up to the cent, as the
+  // server does) or whole dollars; the amount field shows only for "Other amount".
+  var tipAmount = form.querySelector("#gratuity_amount");
+  var tipNote = document.getElementById("gratuity-note");
+  var tipTotal = document.getElementById("gratuity-total");
+
+  function gratuityChoice() {
+    var checked = form.querySelector("input[name=gratuity]:checked");
+    return checked ? checked.value : "none";
+  }
+
+  function gratuityCents(unit) {
+    var choice = gratuityChoice();
+    if (choice === "amount") {
+      return tipAmount && /^\d+$/.test(tipAmount.value) ? parseInt(tipAmount.value, 10) * 100 : 0;
+    }
+    var percent = parseInt(choice, 10);
+    return percent ? Math.floor((unit * percent + 50) / 100) : 0;
+  }
+
+  function showGratuityAmount() {
+    var choice = gratuityChoice();
+    form.querySelectorAll("[data-gratuity-show]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-gratuity-show") !== choice;
+    });
+  }
+
   function updateTotal() {
     var unit = amount ? Math.round(parseFloat(amount.value) * 100) : fixedCents;
     var count = parseInt(quantity.value, 10);
     var ok = unit > 0 && count >= 1 && count <= 10 && (!amount || /^\d+$/.test(amount.value));
-    total.textContent = ok ? dollars(unit * count) : "—";
+    var tip = ok ? gratuityCents(unit) : 0;
+    total.textContent = ok ? dollars((unit + tip) * count) : "—";
+    if (tipNote) {
+      tipNote.hidden = !tip;
+      tipTotal.textContent = dollars(tip * count);
+    }
     presets.forEach(function (button) {
       var value = button.getAttribute("data-amount");
       var pressed = value ? amount.value === value
@@ -58,9 +90,17 @@
       updateTotal();
     });
   });
-  [amount, quantity].forEach(function (input) {
+  [amount, quantity, tipAmount].forEach(function (input) {
     if (input) input.addEventListener("input", updateTotal);
   });
+  form.querySelectorAll("input[name=gratuity]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      showGratuityAmount();
+      if (radio.value === "amount" && radio.checked && tipAmount) tipAmount.focus();
+      updateTotal();
+    });
+  });
+  showGratuityAmount();
   if (total) updateTotal();
 
   // The live preview: the real certificate, re-rendered a moment after typing stops.
@@ -72,6 +112,11 @@
     var design = form.querySelector("input[name=design]:checked");
     if (design) params.set("design", design.value);
     if (amount && amount.value) params.set("amount", amount.value);
+    var tipChoice = gratuityChoice();
+    if (tipChoice !== "none") params.set("gratuity", tipChoice);
+    if (tipChoice === "amount" && tipAmount && tipAmount.value) {
+      params.set("gratuity_amount", tipAmount.value);
+    }
     var mode = chosenDelivery();
     ["recipient_name", "purchaser_name", "message"].forEach(function (name) {
       var input = form.querySelector("[name=" + name + "]");
