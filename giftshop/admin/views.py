@@ -2,7 +2,7 @@
 from flask import render_template
 
 from giftshop import reports
-from giftshop.admin import audit_log, campaigns, catalog, orders, staff, vouchers, website  # noqa: F401,E501  (routes)
+from giftshop.admin import audit_log, campaigns, catalog, orders, promo_codes, staff, vouchers, website  # noqa: F401,E501  (routes)
 from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
 from giftshop.admin.forms import ButtonForm

@@ -78,6 +78,11 @@ SCHEMAS = {
             "purchaser": {"$ref": "#/components/schemas/Person"},
             "items": {"type": "array", "minItems": 1, "maxItems": 10,
                       "items": {"$ref": "#/components/schemas/OrderItemRequest"}},
+            "promo_code": {"type": "string", "maxLength": 32,
+                           "description": "A promo code from the practice, any case. Its "
+                                          "discount is off the gifts and is charged through "
+                                          "Stripe Checkout; an unknown, expired, inactive or "
+                                          "used-up code is a 422 with `errors.promo_code`."},
         },
     },
     "OrderCreated": {
@@ -102,7 +107,8 @@ SCHEMAS = {
             "order_id": {"type": "string"},
             "status": {"enum": ["pending", "paid", "failed", "expired", "refunded",
                                 "partially_refunded"]},
-            "total_cents": {"type": "integer"},
+            "total_cents": {"type": "integer", "description": "What is charged, after "
+                            "any promo code's discount."},
             "vouchers": {"type": "array",
                          "items": {"$ref": "#/components/schemas/VoucherSummary"}},
         },
@@ -119,6 +125,8 @@ PATHS = {
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OrderRequest"}}}},
         "responses": {"201": _json("Order placed, pending payment", "OrderCreated"),
+                      "409": _error("`promo_unavailable`: the promo code was used up "
+                                    "while the order was placed"),
                       "422": _error("Invalid order; `errors` maps fields to messages")},
     }},
     "/orders/{order_id}": {"get": {

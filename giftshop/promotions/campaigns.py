@@ -59,7 +59,10 @@ def create_campaign(data: dict, *, staff, today: date) -> BonusCampaign:
 
 
 def campaign_for(order: Order, day: date) -> BonusCampaign | None:
-    """The running campaign the order qualifies for; the biggest bonus when several do."""
+    """The running campaign the order qualifies for; the biggest bonus when several do.
+
+    The minimum is compared with what the buyer pays (`total_cents`, after a promo
+    code's discount), not the catalog price: a $100 minimum means $100 spent."""
     return db.session.scalar(
         select(BonusCampaign)
         .where(BonusCampaign.starts_on <= day, BonusCampaign.ends_on >= day,
