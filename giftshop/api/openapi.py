@@ -125,8 +125,6 @@ PATHS = {
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OrderRequest"}}}},
         "responses": {"201": _json("Order placed, pending payment", "OrderCreated"),
-                      "409": _error("`promo_unavailable`: the promo code was used up "
-                                    "while the order was placed"),
                       "422": _error("Invalid order; `errors` maps fields to messages")},
     }},
     "/orders/{order_id}": {"get": {

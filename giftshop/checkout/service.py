@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from giftshop.checkout import stripe_gateway
 from giftshop.checkout.validation import validate_order
-from giftshop.errors import NotFound
+from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem
 from giftshop.promotions import codes as promo_codes
@@ -91,6 +91,18 @@ def start_checkout(order: Order, *, replacing: str | None = None) -> str:
     order.stripe_session_id = session["id"]
     db.session.commit()
     return session["url"]
+
+
+def start_checkout_or_drop(order: Order) -> str:
+    """start_checkout for an order placed and paid in one step (the API, the embed):
+    if its promo code was used up in the meantime by concurrent checkouts, the order is
+    deleted (nothing was charged) and ValidationFailed `promo_code` is raised."""
+    try:
+        return start_checkout(order)
+    except promo_codes.PromoUnavailable as exc:
+        db.session.delete(order)
+        db.session.commit()
+        raise ValidationFailed({"promo_code": exc.reason}, exc.reason)
 
 
 def order_by_public_id(public_id: str) -> Order:

@@ -31,6 +31,16 @@ from giftshop.extensions import db
 from giftshop.models import Order, PromoCode, utcnow
 from giftshop.web import LOCAL_TZ
 
+class PromoUnavailable(Conflict):
+    """The code stopped being usable between applying it and going to payment."""
+
+    code = "promo_unavailable"
+
+    def __init__(self, reason: str):
+        super().__init__(reason + " Remove it to pay the full price, or start again.")
+        self.reason = reason
+
+
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
 MIN_CHARGE_CENTS = 50
 MAX_AMOUNT_CENTS = 100_000
@@ -212,8 +222,7 @@ def hold_for_checkout(order: Order) -> datetime | None:
                        order_id=order.id)
     if refusal:
         db.session.rollback()
-        raise Conflict(refusal + " Remove it to pay the full price, or start again.",
-                       code="promo_unavailable")
+        raise PromoUnavailable(refusal)
     expires = now + SESSION_LIFETIME
     order.promo_held_until = expires + HOLD_SLACK
     db.session.commit()
