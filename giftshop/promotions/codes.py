@@ -152,7 +152,7 @@ def usable_code(typed, *, today: date, order_id: int | None = None) -> PromoCode
     if not code or len(code) > 32:
         raise ValidationFailed({"promo_code": "Type the promo code (up to 32 characters)."})
     promo = db.session.scalar(select(PromoCode).where(PromoCode.code == code))
-    refusal = _refusal(promo, typed.strip()[:32], today=today, now=utcnow(), order_id=order_id)
+    refusal = _refusal(promo, code, today=today, now=utcnow(), order_id=order_id)
     if refusal:
         raise ValidationFailed({"promo_code": refusal}, refusal)
     return promo
