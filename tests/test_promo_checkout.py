@@ -16,7 +16,8 @@ from tests.support.concurrency import run_concurrently
 from tests.support.localstripe_server import SECRET_KEY, localstripe  # noqa: F401  (fixture)
 from tests.support.stripe_events import deliver, event
 from tests.support.stripe_stub import StripeStub
-from tests.test_promo_codes import make_code
+from tests.support.web import pay_from_review, post_form
+from tests.test_promo_codes import make_code, review
 
 # localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
@@ -186,3 +187,26 @@ def test_a_lapsed_hold_frees_the_use_for_the_next_buyer(app, client, stripe_stub
         db.session.commit()
     second = place(app.test_client(), [{"product": "pain-management-90"}])
     assert second.status_code == 201, second.get_json()
+
+
+def test_an_expired_session_is_paid_again_at_the_discount_with_a_new_coupon(
+        app, client, stripe_stub, localstripe):
+    make_code(app, amount=1_500, max_uses=1)
+    order_path = review(client, "pain-management-60")
+    assert post_form(client, order_path, order_path + "/promo",
+                     data={"promo_code": "Spring20"}).status_code == 303
+    assert pay_from_review(client, order_path).status_code == 303
+    first = session_of(app, order_path.split("/")[-1])
+    stripe_stub.sessions[first]["status"] = "expired"
+    deliver(client, event("checkout.session.expired", {"id": first}))
+    again = post_form(client, order_path, order_path + "/pay", data={})
+    assert again.status_code == 303 and "checkout.stripe.test" in again.headers["Location"]
+    second = session_of(app, order_path.split("/")[-1])
+    assert second != first and stripe_stub.sessions[second]["amount_total"] == 9_500
+    coupons = [r["idempotency_key"] for r in stripe_stub.requests if r["path"] == "/v1/coupons"]
+    assert len(coupons) == 2 and coupons[1].endswith(f"-after-{first}-coupon")
+    pay_at_stripe(localstripe, stripe_stub, second)
+    deliver(client, event("checkout.session.completed", {"id": second}))
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert (order.status, order.total_cents) == ("paid", 9_500)

@@ -63,13 +63,6 @@ def apply(client, order_path: str, code: str):
     return post_form(client, order_path, order_path + "/promo", data={"promo_code": code})
 
 
-def the_order(app) -> Order:
-    with app.app_context():
-        order = db.session.scalars(select(Order)).one()
-        db.session.expunge(order)
-        return order
-
-
 # -- back office -----------------------------------------------------------------------
 def test_owner_creates_lists_and_deactivates_codes_and_it_is_audited(app, owner):
     response = post_form(owner, "/admin/promo-codes", data=code_form())
@@ -136,7 +129,8 @@ def test_buyer_applies_a_code_in_any_case_and_pays_the_discounted_total(app, cli
     assert 'id="order-total">$340.00' in page and "Pay $340.00" in page
     assert "SPRING20" in page and "15% off" in page
     demo = pay_from_review(client, order_path)
-    assert "Pay $340.00 (demo)" in client.get(demo.headers["Location"]).get_data(as_text=True)
+    demo_page = client.get(demo.headers["Location"]).get_data(as_text=True)
+    assert "Pay $340.00 (demo)" in demo_page and "Promo code SPRING20 — −$60.00" in demo_page
     post_form(client, demo.headers["Location"], data={})
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
