@@ -7,7 +7,7 @@ from tests.support.auth import owner_client, staff_client
 from tests.support.web import csrf_token
 
 SAMPLE_ARGS = {"product_id": 1, "order_id": 1, "voucher_id": 1, "staff_id": 1, "direction": "up",
-               "action": "deactivate", "name": "liability", "slug": "birthday"}
+               "action": "deactivate", "name": "liability", "slug": "birthday", "promo_id": 1}
 
 
 def admin_requests(app):
@@ -26,7 +26,8 @@ def test_the_walk_covers_every_section(app):
     urls = {url for _, url in admin_requests(app)}
     for expected in ("/admin", "/admin/catalog", "/admin/orders", "/admin/vouchers",
                      "/admin/reports", "/admin/audit", "/admin/orders/1/refund",
-                     "/admin/vouchers/issue", "/admin/reports/liability.csv", "/admin/staff"):
+                     "/admin/vouchers/issue", "/admin/reports/liability.csv", "/admin/staff",
+                     "/admin/promo-codes", "/admin/promo-codes/1/deactivate"):
         assert expected in urls
     assert ("POST", "/admin/orders/1/refund") in admin_requests(app)
 
@@ -50,7 +51,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
 
 
 @pytest.mark.parametrize("url", ["/admin", "/admin/catalog", "/admin/orders", "/admin/vouchers",
-                                 "/admin/vouchers/issue", "/admin/reports", "/admin/audit"])
+                                 "/admin/vouchers/issue", "/admin/reports", "/admin/audit",
+                                 "/admin/promo-codes"])
 def test_the_owner_sees_every_page(app, url):
     client = owner_client(app)
     response = client.get(url)

@@ -3,6 +3,7 @@ query and form values, answers without a 5xx (the API fuzz test does the same fo
 /api/v1 from its schema; this covers the pages too)."""
 import json
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -13,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, OrderItem, Product, Staff
 from giftshop.vouchers.reminders import unsubscribe_token
+from giftshop.promotions.codes import create_promo_code
 from tests.support.auth import OWNER_EMAIL, STAFF_EMAIL, make_staff, sign_in
 from tests.test_holder_pages import paid_order
 
@@ -60,6 +62,10 @@ def walkers(app):
     sign_in(staff, make_staff(app, STAFF_EMAIL, "staff"))
     with app.app_context():
         valid["staff_id"] = db.session.scalar(select(Staff.id).where(Staff.email == STAFF_EMAIL))
+        valid["promo_id"] = create_promo_code(
+            {"code": "WALK10", "percent_off": 10, "amount_off_cents": None,
+             "starts_on": date(2026, 1, 1), "ends_on": date(2036, 1, 1), "max_uses": None},
+            staff=db.session.get(Staff, valid["staff_id"])).id
     return valid, {"anonymous": app.test_client(), "staff": staff, "owner": owner}
 
 
@@ -126,7 +132,8 @@ def test_hostile_form_and_json_values_never_answer_5xx(app, walkers):
             form = {name: value for name in FORM_NAMES}
             body = json.dumps({"amount_cents": value, "sessions": value,
                                "purchaser": {"name": value, "email": value},
-                               "items": [{"product": value, "deliver_on": value}]})
+                               "items": [{"product": value, "deliver_on": value}],
+                               "promo_code": value})
             for who, client in clients.items():
                 _check(failures, who, "POST", url, client.post(url, data=form))
                 _check(failures, who, "POST json", url, client.post(

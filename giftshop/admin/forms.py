@@ -168,3 +168,39 @@ class CampaignForm(_ServiceErrors, FlaskForm):
         return {"name": self.name.data, "starts_on": self.starts_on.data,
                 "ends_on": self.ends_on.data, "bonus_expires_on": self.bonus_expires_on.data,
                 "min_purchase_cents": self.min_purchase_cents, "bonus_cents": self.bonus_cents}
+
+
+class PromoCodeForm(_ServiceErrors, FlaskForm):
+    FIELD_FOR = {"amount_off_cents": "amount_off", "discount": "percent_off"}
+
+    code = StringField("Code", validators=[Length(max=40)])
+    percent_off = StringField("Percent off")
+    amount_off = StringField("or amount off ($)")
+    starts_on = DateField("First day", validators=[Optional()])
+    ends_on = DateField("Last day", validators=[Optional()])
+    max_uses = StringField("Uses at most (empty: no limit)")
+    submit = SubmitField("Create code")
+
+    def validate_percent_off(self, field):
+        self.percent = _whole(field, "Give a whole percentage, like 15.")
+
+    def validate_amount_off(self, field):
+        self.amount_cents = _dollars(field)
+
+    def validate_max_uses(self, field):
+        self.uses = _whole(field, "Give a whole number of uses, or leave it empty.")
+
+    def to_data(self) -> dict:
+        return {"code": self.code.data, "percent_off": self.percent,
+                "amount_off_cents": self.amount_cents, "starts_on": self.starts_on.data,
+                "ends_on": self.ends_on.data, "max_uses": self.uses}
+
+
+def _whole(field, message: str) -> int | None:
+    """A whole number from a text field (a trailing % allowed), None when empty."""
+    text = (field.data or "").strip().rstrip("%").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:
+        raise ValidationError(message)
+    return int(text)

@@ -105,7 +105,7 @@ def _desk_order(product: Product, what: dict, clean: dict) -> Order:
                   payment_method=clean["payment_method"])
     order.items.append(OrderItem(
         product_id=product.id, product_slug=product.slug, product_name=product.name,
-        kind=what["kind"], unit_price_cents=clean["price_cents"],
+        kind=what["kind"], unit_price_cents=clean["price_cents"], paid_cents=clean["price_cents"],
         sessions=None if what["kind"] == "money" else what["initial"],
         service=what["service"], quantity=1, recipient_name=clean["recipient_name"],
         recipient_email=clean["recipient_email"], message=clean["message"],

@@ -1,8 +1,9 @@
 """Owner back office: the blueprint and its home page; sections live in their own modules."""
 from flask import current_app, render_template
 
+from giftshop import reports
 from giftshop.admin import chart
-from giftshop.admin import audit_log, campaigns, catalog, orders, staff, vouchers, website  # noqa: F401,E501  (routes)
+from giftshop.admin import audit_log, campaigns, catalog, orders, promo_codes, staff, vouchers, website  # noqa: F401,E501  (routes)
 from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
 from giftshop.admin.forms import ButtonForm

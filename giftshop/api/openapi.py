@@ -98,6 +98,11 @@ SCHEMAS = {
             "purchaser": {"$ref": "#/components/schemas/Person"},
             "items": {"type": "array", "minItems": 1, "maxItems": 10,
                       "items": {"$ref": "#/components/schemas/OrderItemRequest"}},
+            "promo_code": {"type": "string", "maxLength": 32,
+                           "description": "A promo code from the practice, any case. Its "
+                                          "discount is off the gifts and is charged through "
+                                          "Stripe Checkout; an unknown, expired, inactive or "
+                                          "used-up code is a 422 with `errors.promo_code`."},
         },
     },
     "OrderCreated": {
@@ -123,8 +128,8 @@ SCHEMAS = {
             "status": {"enum": ["pending", "paid", "failed", "expired", "refunded",
                                 "partially_refunded"]},
             "total_cents": {"type": "integer",
-                            "description": "What the buyer pays: the gifts and their "
-                                           "gratuities."},
+                            "description": "What the buyer pays: the gifts, after any "
+                                           "promo code's discount, and their gratuities."},
             "vouchers": {"type": "array",
                          "items": {"$ref": "#/components/schemas/VoucherSummary"}},
         },

@@ -39,7 +39,7 @@ def create_order():
     if data is None:
         raise ValidationFailed({"body": "Send a JSON object (Content-Type: application/json)."})
     order = service.place_order(data, today=today_local())
-    checkout_url = absolute_url(service.start_checkout(order))
+    checkout_url = absolute_url(service.start_checkout_or_drop(order))
     return {
         "order_id": order.public_id,
         "order_url": url_for("checkout.order_page", public_id=order.public_id, _external=True),

@@ -10,8 +10,9 @@ from flask import current_app, url_for
 
 from giftshop.checkout import stripe_gateway
 from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.checkout.service import (order_by_public_id, order_item, order_total,
-                                       place_order, start_checkout)
+from giftshop.checkout.service import (apply_promo_code, order_by_public_id, order_item,
+                                       place_order, remove_promo_code, retotal,
+                                       start_checkout)
 from giftshop.checkout.validation import MAX_ITEMS, validate_order
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
@@ -60,7 +61,7 @@ def add_item(order: Order, item_request: dict, *, today) -> OrderItem:
         raise ValidationFailed({"items": f"At most {MAX_ITEMS} gifts per order."})
     line = order_item(_validated_item(order, item_request, today))
     order.items.append(line)
-    order.total_cents = order_total(order)
+    retotal(order, order.promo_code)
     db.session.commit()
     return line
 
@@ -74,7 +75,7 @@ def replace_item(order: Order, item_id: int, item_request: dict, *, today) -> Or
     for column in OrderItem.__table__.columns.keys():
         if column not in ("id", "order_id"):
             setattr(line, column, getattr(edited, column))
-    order.total_cents = order_total(order)
+    retotal(order, order.promo_code)
     db.session.commit()
     return line
 
@@ -90,9 +91,23 @@ def remove_item(order: Order, item_id: int) -> bool:
         db.session.delete(order)
         db.session.commit()
         return False
-    order.total_cents = order_total(order)
+    retotal(order, order.promo_code)
     db.session.commit()
     return True
+
+
+def apply_code(order: Order, typed, *, today) -> None:
+    """The buyer's promo code on the unpaid order (case-insensitive). Commits;
+    ValidationFailed `promo_code` (nothing written) for an unknown, expired, inactive or
+    used-up code; Conflict `order_locked` once the order has gone to payment."""
+    _require_editable(order)
+    apply_promo_code(order, typed, today=today)
+
+
+def remove_code(order: Order) -> None:
+    """Back to full price. Commits; Conflict `order_locked` once gone to payment."""
+    _require_editable(order)
+    remove_promo_code(order)
 
 
 def cancel_order(order: Order) -> None:

@@ -7,17 +7,21 @@ from sqlalchemy import select
 
 from giftshop.checkout import stripe_gateway
 from giftshop.checkout.validation import validate_order
-from giftshop.errors import NotFound
+from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem
+from giftshop.promotions import codes as promo_codes
 
 
 def place_order(data: dict, *, today: date) -> Order:
     """Validate and store a pending order with the catalog's prices snapshotted. Commits.
 
-    Raises ValidationFailed (nothing written) for bad input.
+    Raises ValidationFailed (nothing written) for bad input, including a `promo_code`
+    that cannot be used (unknown, expired, used up...).
     """
     buyer, items = validate_order(data, today)
+    typed = data.get("promo_code")
+    promo = promo_codes.usable_code(typed, today=today) if typed not in (None, "") else None
     order = Order(
         public_id=secrets.token_urlsafe(24),
         purchaser_name=buyer["name"],
@@ -26,7 +30,7 @@ def place_order(data: dict, *, today: date) -> Order:
         payment_method="demo" if current_app.config["DEMO_PAYMENTS"] else "stripe",
     )
     order.items.extend(order_item(i) for i in items)
-    order.total_cents = order_total(order)
+    retotal(order, promo)
     db.session.add(order)
     db.session.commit()
     return order
@@ -38,6 +42,7 @@ def order_item(item: dict) -> OrderItem:
     return OrderItem(
         product_id=product.id, product_slug=product.slug, product_name=product.name,
         kind=product.kind, unit_price_cents=item["unit_price_cents"],
+        paid_cents=item["unit_price_cents"] * item["quantity"],
         sessions=product.sessions, service=product.service, quantity=item["quantity"],
         recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
         message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
@@ -45,9 +50,26 @@ def order_item(item: dict) -> OrderItem:
     )
 
 
-def order_total(order: Order) -> int:
-    """What the buyer pays: every gift plus its gratuity."""
-    return sum(item.line_total_cents + item.gratuity_total_cents for item in order.items)
+def retotal(order: Order, promo=None) -> None:
+    """Re-total the order after its gifts or its promo code changed: the code's discount
+    is allocated over the gifts (promotions/codes.py). A gratuity is not discounted:
+    it is added to `total_cents` after the discounted gifts."""
+    promo_codes.reprice(order, promo)
+    order.total_cents += sum(item.gratuity_total_cents for item in order.items)
+
+
+def apply_promo_code(order: Order, typed, *, today: date) -> None:
+    """Put the buyer's promo code on the unpaid order and re-total it. Commits;
+    ValidationFailed `promo_code` (nothing written) when it cannot be used."""
+    retotal(order, promo_codes.usable_code(typed, today=today, order_id=order.id))
+    db.session.commit()
+
+
+def remove_promo_code(order: Order) -> None:
+    """Take the promo code off the unpaid order (full price again). Commits."""
+    retotal(order, None)
+    order.promo_held_until = None
+    db.session.commit()
 
 
 def start_checkout(order: Order, *, replacing: str | None = None) -> str:
@@ -56,6 +78,9 @@ def start_checkout(order: Order, *, replacing: str | None = None) -> str:
     Idempotent per order: Stripe returns the same session for the same order (and
     the same `replacing`, the expired session a new one succeeds).
     """
+    # A promo code's use is held (and re-checked) before the session exists; the
+    # session then expires before the hold does. Conflict `promo_unavailable` if used up.
+    expires_at = promo_codes.hold_for_checkout(order)
     if current_app.config["DEMO_PAYMENTS"]:
         return url_for("checkout.demo_pay", public_id=order.public_id, _external=False)
     base = current_app.config["SHOP_BASE_URL"]
@@ -63,11 +88,23 @@ def start_checkout(order: Order, *, replacing: str | None = None) -> str:
         order,
         success_url=base + url_for("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=base + url_for("checkout.cancel", public_id=order.public_id),
-        replacing=replacing,
+        replacing=replacing, expires_at=expires_at,
     )
     order.stripe_session_id = session["id"]
     db.session.commit()
     return session["url"]
+
+
+def start_checkout_or_drop(order: Order) -> str:
+    """start_checkout for an order placed and paid in one step (the API, the embed):
+    if its promo code was used up in the meantime by concurrent checkouts, the order is
+    deleted (nothing was charged) and ValidationFailed `promo_code` is raised."""
+    try:
+        return start_checkout(order)
+    except promo_codes.PromoUnavailable as exc:
+        db.session.delete(order)
+        db.session.commit()
+        raise ValidationFailed({"promo_code": exc.reason}, exc.reason)
 
 
 def order_by_public_id(public_id: str) -> Order:

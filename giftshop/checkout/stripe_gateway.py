@@ -41,12 +41,27 @@ def _plain(obj) -> dict:
     return obj.to_dict(recursive=True) if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _order_coupon(order, key: str) -> str:
+    """A one-use Stripe coupon worth exactly the order's promo discount (computed and
+    allocated by the shop, so Stripe's total is the order's total to the cent)."""
+    params = {"amount_off": order.discount_cents, "currency": order.currency,
+              "duration": "once", "max_redemptions": 1,
+              "name": f"Promo {order.promo_code.code}"[:40],
+              "metadata": {"order_id": order.public_id, "promo_code": order.promo_code.code}}
+    try:
+        coupon = _client().v1.coupons.create(params, {"idempotency_key": key + "-coupon"})
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe refused the discount: {exc.user_message or exc}")
+    return coupon["id"]
+
+
 def create_checkout_session(order, *, success_url: str, cancel_url: str,
-                            replacing: str | None = None) -> dict:
+                            replacing: str | None = None, expires_at=None) -> dict:
     """One Checkout Session per order; the idempotency key makes a retry return the same.
 
     `replacing` names the expired session this one succeeds, so a new session is made
-    once per expiry (and a retry still returns the same one).
+    once per expiry (and a retry still returns the same one). A promo discount goes in
+    as `discounts=[{"coupon": …}]`; `expires_at` (a datetime) ends the session early.
     """
     line_items = [
         {
@@ -69,11 +84,13 @@ def create_checkout_session(order, *, success_url: str, cancel_url: str,
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    key = f"order-{order.public_id}-checkout" + (f"-after-{replacing}" if replacing else "")
+    if order.discount_cents:
+        params["discounts"] = [{"coupon": _order_coupon(order, key)}]
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
     try:
-        session = _client().v1.checkout.sessions.create(
-            params, {"idempotency_key": f"order-{order.public_id}-checkout"
-                     + (f"-after-{replacing}" if replacing else "")}
-        )
+        session = _client().v1.checkout.sessions.create(params, {"idempotency_key": key})
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe refused the checkout: {exc.user_message or exc}")
     return _plain(session)

@@ -87,9 +87,36 @@ def cancel_order(public_id: str):
     return redirect(url_for("catalog.home"), code=303)
 
 
+@bp.post("/orders/<public_id>/promo")
+def apply_promo(public_id: str):
+    order = service.order_by_public_id(public_id)
+    try:
+        review.apply_code(order, request.form.get("promo_code", ""), today=today_local())
+    except (ValidationFailed, Conflict) as exc:
+        message = exc.errors.get("promo_code", exc.message) \
+            if isinstance(exc, ValidationFailed) else exc.message
+        code = "promo_invalid" if isinstance(exc, ValidationFailed) else exc.code
+        return _render_order(order, exc.status, message, code,
+                             typed_code=request.form.get("promo_code", "")[:40])
+    flash(f"Promo code {order.promo_code.code} applied: {order.promo_code.describe}.", "info")
+    return redirect(url_for("checkout.order_page", public_id=public_id), code=303)
+
+
+@bp.post("/orders/<public_id>/promo/remove")
+def remove_promo(public_id: str):
+    review.remove_code(service.order_by_public_id(public_id))
+    return redirect(url_for("checkout.order_page", public_id=public_id), code=303)
+
+
 @bp.post("/orders/<public_id>/pay")
 def pay(public_id: str):
-    return redirect(review.pay_now(service.order_by_public_id(public_id)), code=303)
+    order = service.order_by_public_id(public_id)
+    try:
+        return redirect(review.pay_now(order), code=303)
+    except Conflict as exc:
+        if exc.code != "promo_unavailable":
+            raise
+        return _render_order(order, exc.status, exc.message, exc.code)
 
 
 @bp.get("/checkout/success")
@@ -134,7 +161,8 @@ def order_page(public_id: str):
     return _render_order(service.order_by_public_id(public_id))
 
 
-def _render_order(order, status: int = 200, error: str | None = None, error_code: str = ""):
+def _render_order(order, status: int = 200, error: str | None = None, error_code: str = "",
+                  typed_code: str = ""):
     emails = delivery.order_outbox(order)
     latest = {m.voucher_id: m for m in emails if m.kind in ("delivery", "resend")}
     editable = review.is_editable(order)
@@ -143,7 +171,7 @@ def _render_order(order, status: int = 200, error: str | None = None, error_code
         show_outbox=not current_app.config["MAIL_SERVER"], error=error, error_code=error_code,
         editable=editable, products=active_products() if editable else [],
         waiting=order.status == "pending" and bool(request.args.get("paying"))
-        and review.recently_changed(order), today=today_local(),
+        and review.recently_changed(order), today=today_local(), typed_code=typed_code,
     )), status
 
 

@@ -6,10 +6,10 @@ from giftshop.models.vouchers import LedgerEntry, Voucher
 from giftshop.models.staff import ApiToken, Staff
 from giftshop.models.outbox import EmailOptOut, OutboxMessage
 from giftshop.models.audit import AuditLog
-from giftshop.models.promotions import BonusCampaign
+from giftshop.models.promotions import BonusCampaign, PromoCode
 
 __all__ = [
     "utcnow", "Design", "DesignChoice", "Product", "ProductSlug", "Order", "OrderItem", "Refund", "StripeEvent", "Voucher",
     "LedgerEntry", "Staff", "ApiToken", "OutboxMessage", "EmailOptOut", "AuditLog",
-    "BonusCampaign",
+    "BonusCampaign", "PromoCode",
 ]

@@ -21,6 +21,7 @@ class Order(db.Model):
             name="status",
         ),
         CheckConstraint("total_cents >= 0", name="total_nonneg"),
+        CheckConstraint("discount_cents >= 0", name="discount_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,11 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # A promo code: `discount_cents` is off the gifts' sum (total_cents is what is charged);
+    # the order holds one of the code's uses while pending until `promo_held_until`.
+    promo_code_id: Mapped[Optional[int]] = mapped_column(ForeignKey("promo_code.id"), index=True)
+    discount_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    promo_held_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     items: Mapped[list["OrderItem"]] = relationship(
         back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
@@ -47,10 +53,27 @@ class Order(db.Model):
         back_populates="order", order_by="Voucher.id"
     )
     refunds: Mapped[list["Refund"]] = relationship(back_populates="order", order_by="Refund.id")
+    promo_code: Mapped[Optional["PromoCode"]] = relationship()  # noqa: F821
+
+    @property
+    def subtotal_cents(self) -> int:
+        """The gifts at their catalog prices, before a promo code's discount (no gratuity)."""
+        return sum(item.line_total_cents for item in self.items)
+
+    @property
+    def gifts_paid_cents(self) -> int:
+        """What the buyer pays for the gifts: after a promo code's discount, without gratuity."""
+        return sum(item.paid_cents for item in self.items)
 
     @property
     def is_paid(self) -> bool:
         return self.status in ("paid", "refunded", "partially_refunded")
+
+
+def _full_line_price(context) -> int:
+    """An order line written without a discount was paid in full."""
+    params = context.get_current_parameters()
+    return params["unit_price_cents"] * (params.get("quantity") or 1)
 
 
 class OrderItem(db.Model):
@@ -64,6 +87,7 @@ class OrderItem(db.Model):
         CheckConstraint("gratuity_cents >= 0", name="gratuity_nonneg"),
         CheckConstraint("gratuity_percent IS NULL OR gratuity_percent BETWEEN 1 AND 100",
                         name="gratuity_percent"),
+        CheckConstraint("paid_cents >= 0", name="paid_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +110,10 @@ class OrderItem(db.Model):
     gratuity_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     gratuity_percent: Mapped[Optional[int]]
 
+    # What is charged for the whole line: line_total_cents less its share of a promo
+    # code's discount (promotions/codes.py allocates it to the cent).
+    paid_cents: Mapped[int] = mapped_column(default=_full_line_price)
+
     order: Mapped[Order] = relationship(back_populates="items")
 
     @property
@@ -96,6 +124,12 @@ class OrderItem(db.Model):
     @property
     def gratuity_total_cents(self) -> int:
         return self.gratuity_cents * self.quantity
+
+    def unit_paid_cents(self, unit: int) -> int:
+        """What unit `unit` (0-based) of the line was paid: the line's paid amount split
+        evenly, the first units taking the leftover cents."""
+        share, extra = divmod(self.paid_cents, self.quantity)
+        return share + (1 if unit < extra else 0)
 
 
 class Refund(db.Model):

@@ -59,11 +59,15 @@ def create_campaign(data: dict, *, staff, today: date) -> BonusCampaign:
 
 
 def campaign_for(order: Order, day: date) -> BonusCampaign | None:
-    """The running campaign the order qualifies for; the biggest bonus when several do."""
+    """The running campaign the order qualifies for; the biggest bonus when several do.
+
+    The minimum is compared with what the buyer pays for the gifts (after a promo
+    code's discount, without a prepaid gratuity, which is the therapist's), not the
+    catalog price: a $100 minimum means $100 spent on gifts."""
     return db.session.scalar(
         select(BonusCampaign)
         .where(BonusCampaign.starts_on <= day, BonusCampaign.ends_on >= day,
-               BonusCampaign.min_purchase_cents <= order.total_cents)
+               BonusCampaign.min_purchase_cents <= order.gifts_paid_cents)
         .order_by(BonusCampaign.bonus_cents.desc(), BonusCampaign.id).limit(1))
 
 

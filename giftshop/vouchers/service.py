@@ -66,15 +66,17 @@ def issue_voucher(
 
 
 def issue_order_vouchers(order: Order) -> list[Voucher]:
-    """One voucher per unit sold, from the prices snapshotted on the order. Does not commit."""
+    """One voucher per unit sold, from the prices snapshotted on the order; each is worth
+    what was paid for it (less a promo code's share, `OrderItem.unit_paid_cents`), which
+    refunds and the liability report use. Does not commit."""
     vouchers = []
     for item in order.items:
-        for _ in range(item.quantity):
+        for unit in range(item.quantity):
             money = item.kind == "money"
             vouchers.append(issue_voucher(
                 kind=item.kind,
                 initial=item.unit_price_cents if money else item.sessions,
-                value_cents=item.unit_price_cents,
+                value_cents=item.unit_paid_cents(unit),
                 service=item.service,
                 order=order,
                 order_item_id=item.id,

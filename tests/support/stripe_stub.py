@@ -1,7 +1,10 @@
 """A local stand-in for Stripe's Checkout Session endpoints, reached by the SDK over HTTP.
 
 localstripe (used for refunds and payment intents) has no Checkout Sessions, so this
-stub serves `POST /v1/checkout/sessions` and `GET /v1/checkout/sessions/<id>`,
+stub serves `POST /v1/checkout/sessions` and `GET /v1/checkout/sessions/<id>`, and
+`POST /v1/coupons` for the sessions' `discounts` (amount or percent off the session,
+honoured in `amount_total` like Stripe; a coupon with `max_redemptions` goes on that
+many sessions at most),
 records every request's decoded parameters, and lets a test mark a session paid or
 make the next reads fail. Anything else can be forwarded to `upstream` (localstripe).
 """
@@ -43,6 +46,7 @@ def _listify(node):
 class StripeStub:
     def __init__(self, upstream: str | None = None):
         self.sessions: dict[str, dict] = {}
+        self.coupons: dict[str, dict] = {}
         self.requests: list[dict] = []
         self.idempotent: dict[str, dict] = {}
         self.fail_retrievals = 0
@@ -83,11 +87,49 @@ class StripeStub:
         return session
 
     # -- HTTP -------------------------------------------------------------------------
-    def _create_session(self, params: dict) -> dict:
-        total = sum(int(li["quantity"]) * int(li["price_data"]["unit_amount"])
-                    for li in params.get("line_items", []))
+    def _create_coupon(self, params: dict) -> dict:
+        coupon = {"id": "coupon_" + secrets.token_hex(8), "object": "coupon",
+                  "amount_off": int(params["amount_off"]) if "amount_off" in params else None,
+                  "percent_off": float(params["percent_off"]) if "percent_off" in params else None,
+                  "currency": params.get("currency"), "duration": params.get("duration"),
+                  "max_redemptions": int(params["max_redemptions"])
+                  if "max_redemptions" in params else None,
+                  "times_redeemed": 0, "name": params.get("name"),
+                  "metadata": params.get("metadata", {}), "valid": True}
+        self.coupons[coupon["id"]] = coupon
+        return coupon
+
+    def _discount(self, params: dict, subtotal: int) -> tuple[int, list[dict]] | str:
+        """(amount off, discounts) for the session's `discounts`, or an error message."""
+        off, applied = 0, []
+        for entry in params.get("discounts", []):
+            coupon = self.coupons.get(entry.get("coupon"))
+            if coupon is None:
+                return f"No such coupon: {entry.get('coupon')}"
+            if coupon["max_redemptions"] is not None and \
+                    coupon["times_redeemed"] >= coupon["max_redemptions"]:
+                return f"Coupon {coupon['id']} has been redeemed the maximum number of times"
+            coupon["times_redeemed"] += 1
+            if coupon["amount_off"] is not None:
+                off += coupon["amount_off"]
+            else:
+                off += round(subtotal * coupon["percent_off"] / 100)
+            applied.append({"coupon": coupon["id"], "promotion_code": None})
+        return min(off, subtotal), applied
+
+    def _create_session(self, params: dict) -> dict | str:
+        subtotal = sum(int(li["quantity"]) * int(li["price_data"]["unit_amount"])
+                       for li in params.get("line_items", []))
+        discount = self._discount(params, subtotal)
+        if isinstance(discount, str):
+            return discount
+        off, applied = discount
+        total = subtotal - off
         sid = "cs_test_" + secrets.token_hex(12)
         session = {
+            "amount_subtotal": subtotal, "discounts": applied,
+            "total_details": {"amount_discount": off, "amount_shipping": 0, "amount_tax": 0},
+            "expires_at": int(params["expires_at"]) if "expires_at" in params else None,
             "id": sid, "object": "checkout.session", "mode": params.get("mode"),
             "url": f"https://checkout.stripe.test/c/pay/{sid}",
             "amount_total": total, "currency": params["line_items"][0]["price_data"]["currency"],
@@ -158,9 +200,21 @@ class StripeStub:
                         if key and key in stub.idempotent:
                             return self._send(200, stub.idempotent[key])
                         session = stub._create_session(params)
+                        if isinstance(session, str):
+                            return self._send(400, {"error": {
+                                "type": "invalid_request_error", "message": session}})
                         if key:
                             stub.idempotent[key] = session
                     return self._send(200, session)
+                if self.path == "/v1/coupons":
+                    key = self.headers.get("Idempotency-Key")
+                    with stub.lock:
+                        if key and key in stub.idempotent:
+                            return self._send(200, stub.idempotent[key])
+                        coupon = stub._create_coupon(params)
+                        if key:
+                            stub.idempotent[key] = coupon
+                    return self._send(200, coupon)
                 if stub.upstream:
                     return self._forward(raw)
                 self._send(404, {"error": {"type": "invalid_request_error",

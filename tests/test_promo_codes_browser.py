@@ -1,0 +1,98 @@
+"""Promo codes in a real Chromium: the owner creates one in the back office; a buyer types a
+wrong code (told why), then the right one in lower case, sees the discount line and the new
+total on the review page, and pays the discounted total."""
+import os
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+
+from giftshop.extensions import db
+from giftshop.models import Order
+from giftshop.web import today_local
+from tests.test_accessibility import serious_violations
+from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
+from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.test_desk_browser import PHONE, launch
+from tests.test_embed_browser import DESKTOP
+
+pytestmark = pytest.mark.browser
+
+
+def screenshot(page, name: str) -> None:
+    if shots := os.environ.get("PROMO_SCREENSHOTS"):  # for a person to look at
+        page.screenshot(path=os.path.join(shots, name), full_page=True)
+
+
+def create_code(page, base_url: str) -> None:
+    today = today_local()
+    page.goto(base_url + "/admin")
+    page.get_by_role("link", name="Promo codes").click()
+    page.get_by_label("Code").fill("spring20")
+    page.get_by_label("Percent off").fill("20")
+    page.get_by_label("First day").fill(today.isoformat())
+    page.get_by_label("Last day").fill((today + timedelta(days=30)).isoformat())
+    page.get_by_label("Uses at most (empty: no limit)").fill("50")
+    page.get_by_role("button", name="Create code").click()
+    expect(page.locator("#promo-codes")).to_contain_text("SPRING20")
+    expect(page.locator("#promo-codes")).to_contain_text("20% off")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
+        app, live_server, viewport):
+    make_staff(app, OWNER_EMAIL, "owner")
+    width = viewport["width"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        owner = browser.new_context(viewport=DESKTOP).new_page()
+        browser_sign_in(owner, live_server, OWNER_EMAIL)
+        create_code(owner, live_server)
+
+        buyer = browser.new_context(viewport=viewport).new_page()
+        buyer.goto(live_server + "/p/pain-management-4-pack")
+        buyer.fill("#purchaser_name", "Ana Buyer")
+        buyer.fill("#purchaser_email", "ana@example.com")
+        buyer.check("input[name=delivery][value=me]")
+        buyer.get_by_role("button", name="Review my order").click()
+        expect(buyer.locator("#order-total")).to_have_text("$400.00")
+
+        buyer.get_by_label("Promo code").fill("sprnig20")
+        buyer.get_by_role("button", name="Apply").click()
+        expect(buyer.locator("#promo-error")).to_have_text(
+            "We don't know the code “SPRNIG20”. Check the spelling.")
+        expect(buyer.get_by_label("Promo code")).to_have_value("sprnig20")
+        assert serious_violations(buyer, phone=width == 390) == []
+        screenshot(buyer, f"review-promo-error-{width}.png")
+
+        buyer.get_by_label("Promo code").fill("spring20")
+        buyer.get_by_role("button", name="Apply").click()
+        expect(buyer.locator("#order-subtotal")).to_have_text("$400.00")
+        expect(buyer.locator("#order-discount")).to_have_text("−$80.00")
+        expect(buyer.locator("#promo-name")).to_have_text("SPRING20")
+        expect(buyer.locator("#order-total")).to_have_text("$320.00")
+        pay = buyer.locator("#pay")
+        expect(pay).to_have_text("Pay $320.00")
+        # Nothing is wider than the screen, and axe finds nothing serious.
+        assert buyer.evaluate("document.documentElement.scrollWidth") <= width
+        assert serious_violations(buyer, phone=width == 390) == []
+        screenshot(buyer, f"review-promo-{width}.png")
+
+        pay.click()
+        buyer.get_by_role("button", name="Pay $320.00 (demo)").click()
+        buyer.wait_for_url(f"{live_server}/orders/*")
+        expect(buyer.locator("#order-status")).to_have_text("paid")
+        expect(buyer.locator("#order-discount")).to_have_text("−$80.00")
+        screenshot(buyer, f"order-paid-promo-{width}.png")
+
+        owner.reload()
+        row = owner.locator('#promo-codes tr[data-code="SPRING20"]')
+        expect(row).to_contain_text("1 of 50")
+        expect(row).to_contain_text("$80.00")
+        screenshot(owner, "admin-promo-codes-1280.png")
+        browser.close()
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert (order.status, order.total_cents, order.discount_cents) == ("paid", 32_000, 8_000)
+        assert [v.value_cents for v in order.vouchers] == [32_000]
