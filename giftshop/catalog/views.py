@@ -1,8 +1,9 @@
 from flask import Blueprint, Response, render_template, request
 
 from giftshop.catalog.forms import OrderForm
+from giftshop.catalog.page_cache import catalog_home
 from giftshop.catalog.preview import preview_png
-from giftshop.catalog.service import active_products, product_by_slug
+from giftshop.catalog.service import product_by_slug
 from giftshop.extensions import limiter
 
 bp = Blueprint("catalog", __name__)
@@ -10,7 +11,7 @@ bp = Blueprint("catalog", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html", products=active_products())
+    return catalog_home()
 
 
 @bp.get("/p/<slug>")
