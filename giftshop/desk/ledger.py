@@ -180,15 +180,16 @@ def _quantity(voucher: Voucher, amount_cents, sessions) -> int:
 
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
            sessions: int | None = None, idempotency_key: str | None = None,
-           note: str = "") -> Outcome:
+           note: str = "", only_if=None) -> Outcome:
     """Take `amount_cents` from a money voucher or `sessions` from a sessions voucher.
 
     Locks the voucher row; never overdraws (insufficient_balance / no_sessions_left),
     refuses voided/refunded (410) and frozen (409) vouchers. Idempotent per key.
-    Audits and commits.
+    Audits and commits. `only_if`: an SQL condition checked in the locking statement
+    (the staff API's cached token still live); false reads as UnknownCode.
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    voucher, earlier = lock_voucher_with_key(_known_code(code), key)
+    voucher, earlier = lock_voucher_with_key(_known_code(code), key, only_if=only_if)
     try:
         quantity = _quantity(voucher, amount_cents, sessions)
     except ValidationFailed:

@@ -159,6 +159,12 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
 
     Refreshes the token's `last_used_at` at most every few minutes (commits only then).
     """
+    row = live_token(token, now=now)
+    return None if row is None else row.staff
+
+
+def live_token(token: str | None, *, now: datetime | None = None) -> ApiToken | None:
+    """`staff_for_token`, answering with the token row (its `staff` loaded)."""
     if not token:
         return None
     row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.staff))
@@ -168,8 +174,13 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
     now = now or utcnow()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
         row.last_used_at = now
-        db.session.commit()
-    return row.staff
+        session = db.session()
+        session.expire_on_commit = False  # the caller reads row.staff after this
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    return row
 
 
 def revoke(email: str, *, now: datetime | None = None) -> int:

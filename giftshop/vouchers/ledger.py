@@ -6,7 +6,7 @@ first), re-checks the rules against fresh data, then appends one entry and updat
 the cached `remaining` under the same lock. It never commits: the caller's
 transaction decides.
 """
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, false, select, update
 
 from giftshop.errors import Conflict, DomainError, Gone, UnknownCode
 from giftshop.extensions import db
@@ -38,22 +38,26 @@ def lock_voucher(voucher_id: int | None = None, *, code: str | None = None) -> V
     return voucher
 
 
-def lock_voucher_with_key(code: str, key: str | None) -> tuple[Voucher, LedgerEntry | None]:
+def lock_voucher_with_key(code: str, key: str | None,
+                          only_if=None) -> tuple[Voucher, LedgerEntry | None]:
     """`lock_voucher(code=…)` that also returns the entry already written with `key` on
-    that voucher (or None), in the same round trip: the usual case of a redemption."""
-    if not key:
+    that voucher (or None), in the same round trip: the usual case of a redemption.
+    `only_if`: an extra SQL condition of the caller's, checked in that statement (the
+    staff API's cached token still live); when false, UnknownCode and nothing locked."""
+    if not key and only_if is None:
         return lock_voucher(code=code), None
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(Voucher).where(Voucher.code == code)
                            .values(remaining=Voucher.remaining))
-    row = db.session.execute(
+    stmt = (
         select(Voucher, LedgerEntry)
         .outerjoin(LedgerEntry, and_(LedgerEntry.voucher_id == Voucher.id,
-                                     LedgerEntry.idempotency_key == key))
+                                     LedgerEntry.idempotency_key == key if key else false()))
         .where(Voucher.code == code)
         .with_for_update(of=Voucher)
         .execution_options(populate_existing=True)
-    ).one_or_none()
+    )
+    row = db.session.execute(stmt if only_if is None else stmt.where(only_if)).one_or_none()
     if row is None:
         raise UnknownCode("No voucher has that code. Check it and try again.")
     return row[0], row[1]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from giftshop.errors import UnknownCode
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry, Voucher
+from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.vouchers.codes import normalize_code
 from giftshop.web import local_date, money
 
@@ -40,6 +40,40 @@ def find_by_code(text: str) -> Voucher:
     if voucher is None:
         raise UnknownCode("No voucher has that code. Check it and try again.")
     return voucher
+
+
+def find_with_history(text: str, *, only_if=None) -> tuple[Voucher, list]:
+    """The staff view of a voucher in one Core statement: a detached `Voucher` holding
+    what the view shows (id, code, kind, status, frozen, expires_on, initial, remaining)
+    and its entries oldest first as rows (entry_id, entry_kind, delta, balance_after,
+    created_at, staff_email, note, reverses_id). UnknownCode (404) when there is none,
+    or when the extra SQL condition `only_if` (a cached API token still live) is false.
+    Read-only."""
+    code = normalize_code(text or "")
+    if code is None:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    v, e = Voucher.__table__, LedgerEntry.__table__
+    by = Staff.__table__.alias("entry_staff")
+    stmt = (
+        select(v.c.id, v.c.code, v.c.kind, v.c.status, v.c.frozen, v.c.expires_on, v.c.initial,
+               v.c.remaining, e.c.id.label("entry_id"), e.c.kind.label("entry_kind"), e.c.delta,
+               e.c.balance_after, e.c.created_at, by.c.email.label("staff_email"), e.c.note,
+               e.c.reverses_id)
+        .select_from(v.outerjoin(e, e.c.voucher_id == v.c.id)
+                     .outerjoin(by, by.c.id == e.c.staff_id))
+        .where(v.c.code == code)
+        .order_by(e.c.id)
+    )
+    if only_if is not None:
+        stmt = stmt.where(only_if)
+    rows = db.session.connection().execute(stmt).all()
+    if not rows:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    first = rows[0]
+    voucher = Voucher(id=first.id, code=first.code, kind=first.kind, status=first.status,
+                      frozen=first.frozen, expires_on=first.expires_on, initial=first.initial,
+                      remaining=first.remaining)
+    return voucher, [row for row in rows if row.entry_id is not None]
 
 
 def amount_text(voucher: Voucher, value: int) -> str:
