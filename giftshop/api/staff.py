@@ -71,7 +71,7 @@ def search():
 @api_staff_cached
 def get_voucher(code: str):
     # One statement: the voucher, its history and whether the (cached) token still works.
-    voucher, rows = find_with_history(code, only_if=still_live(current_api_staff()))
+    voucher, rows = find_with_history(code, token_id=current_api_staff().token_id)
     return {"code": voucher.code, "kind": voucher.kind, "status": voucher.display_status,
             "initial": voucher.initial, "remaining": voucher.remaining,
             "history": [{"id": r.entry_id, "kind": r.entry_kind, "delta": r.delta,

@@ -3,7 +3,6 @@
 Passwords are stored as werkzeug scrypt hashes. API tokens are shown once and stored
 only as their SHA-256, so a database leak does not leak usable tokens.
 """
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -15,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from giftshop import attempts
 from giftshop.audit import record_audit
+from giftshop.desk.token_cache import token_hash
 from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db, login_manager
 from giftshop.models import ApiToken, Staff
@@ -137,7 +137,7 @@ def sign_in_attempt(email: str, password: str, *, client: str) -> Staff | None:
 
 
 def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return token_hash(token)
 
 
 def issue_token(email: str) -> str:

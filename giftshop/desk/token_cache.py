@@ -17,9 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from giftshop.models import ApiToken, Staff
+from giftshop.models import ApiToken
 
 #: As often as `staff_for_token` refreshes `last_used_at`.
 REFRESH = 300.0
@@ -77,10 +75,4 @@ def clear() -> None:
 
 def still_live(holder: TokenHolder):
     """SQL condition: the holder's token is unrevoked and its staff member active."""
-    return (
-        select(ApiToken.id).join(Staff, Staff.id == ApiToken.staff_id)
-        .where(ApiToken.id == holder.token_id, ApiToken.revoked_at.is_(None),
-               Staff.active.is_(True))
-        .correlate(None)  # never tied to a `staff` or `api_token` of the outer query
-        .exists()
-    )
+    return ApiToken.live(holder.token_id)
