@@ -10,7 +10,6 @@ from giftshop.api import openapi
 from giftshop.desk import ledger
 from giftshop.desk.auth import (
     api_owner_required, api_staff_cached, api_staff_required, current_api_staff)
-from giftshop.desk.token_cache import still_live
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf, db
 from giftshop.vouchers.lookup import find_with_history
@@ -95,7 +94,7 @@ def redeem(code: str):
     staff = current_api_staff()
     outcome = ledger.redeem(code, staff=staff, amount_cents=data.get("amount_cents"),
                             sessions=data.get("sessions"), idempotency_key=key, note=note,
-                            only_if=still_live(staff))
+                            token_id=staff.token_id)
     return _created(outcome)
 
 

@@ -96,7 +96,7 @@ def api_owner_required(view):
 def api_staff_cached(view):
     """`api_staff_required` for the hot routes (lookup, redemption): a token this process
     has resolved lately sends no token query (`desk/token_cache.py`). The view must put
-    `token_cache.still_live(current_api_staff())` into its one statement; when that
+    `ApiToken.live(current_api_staff().token_id)` into its one statement; when that
     statement finds nothing (UnknownCode), the token is checked afresh, so a dead token
     answers 401 and only a live one gets the 404."""
     @wraps(view)

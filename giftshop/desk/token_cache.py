@@ -3,8 +3,8 @@ lookup, redemption) send no token query of their own.
 
 What is cached is only what never changes for a token row: its id and its staff
 member's id and email (kept by hash, `TokenHolder`). Whether the token still works is
-never cached: a hot route's one statement carries `still_live(holder)`, an EXISTS that
-re-reads the token's `revoked_at` and the member's `active` flag, so a token revoked, or
+never cached: a hot route's one statement carries `ApiToken.live(holder.token_id)`, an
+EXISTS that re-reads the token's `revoked_at` and the member's `active` flag, so a token revoked, or
 a member disabled, by any worker, any host or the CLI fails on the very next request
 anywhere. Routes whose answer depends on the role (void, reversal) keep the per-request
 token query (`api_staff_required`), so a role change needs no invalidation here.
@@ -27,7 +27,7 @@ MAX_ENTRIES = 1024
 @dataclass(frozen=True)
 class TokenHolder:
     """The staff member behind a cached token, as the ledger and the audit log need it
-    (`id`, `email`); `token_id` names the row `still_live` re-checks."""
+    (`id`, `email`); `token_id` names the row `ApiToken.live` re-checks."""
 
     token_id: int
     id: int
@@ -71,8 +71,3 @@ def forget(token: str | None) -> None:
 def clear() -> None:
     with _lock:
         _entries.clear()
-
-
-def still_live(holder: TokenHolder):
-    """SQL condition: the holder's token is unrevoked and its staff member active."""
-    return ApiToken.live(holder.token_id)
