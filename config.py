@@ -90,6 +90,8 @@ class Config:
         # Least-recently-used PDFs are evicted past this size (a re-render costs ~60 ms).
         self.PDF_CACHE_MAX_MB = float(env("PDF_CACHE_MAX_MB", "200"))
         self.OUTBOX_THREAD = _bool("OUTBOX_THREAD")
+        # GET / served from memory per catalog version (PostgreSQL; see catalog/page_cache.py).
+        self.CATALOG_PAGE_CACHE = _bool("CATALOG_PAGE_CACHE", True)
         # The practice, printed on pages and vouchers.
         self.PRACTICE_NAME = env("PRACTICE_NAME", "West Hills Massage")
         self.PRACTICE_ADDRESS = env(
@@ -152,5 +154,8 @@ class TestConfig(Config):
         self.STRIPE_API_BASE = ""
         self.MAIL_SERVER = ""
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        # Each cache keeps a LISTEN connection and a thread: tests that want one say so
+        # (and stop it), so hundreds of test apps do not each hold a connection.
+        self.CATALOG_PAGE_CACHE = False
         for key, value in overrides.items():
             setattr(self, key, value)

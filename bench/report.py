@@ -124,8 +124,10 @@ def render(*, machine, started, elapsed, contexts, liability, load, pdf, notes,
         "",
         "Counted in-process (Flask test client, SQLAlchemy `before_cursor_execute`) after "
         "one warm-up call; each transaction's BEGIN/COMMIT (and a connection pre-ping, if "
-        "the engine options ask for one) are round trips on top. The webhook also re-reads "
-        "the Checkout Session from Stripe over HTTP.",
+        "the engine options ask for one) are round trips on top, except for the staff "
+        "API's lookup and redemption, which run outside a transaction on PostgreSQL (one "
+        "statement each, committed by itself). The webhook also re-reads the Checkout "
+        "Session from Stripe over HTTP.",
         "",
         statements,
         "",

@@ -3,7 +3,13 @@
 Prints a Markdown report and writes it to bench/RESULTS.md. Exits 1 when a
 correctness check under load fails (a missed speed target is reported, not fatal).
 Sizes and durations can be scaled down for a quick try: BENCH_DURATION,
-BENCH_VOUCHERS, BENCH_ENTRIES (see bench/scenarios.py for the rest).
+BENCH_VOUCHERS, BENCH_ENTRIES (see bench/scenarios.py for the rest). A partial run,
+BENCH_ONLY=redeem,catalog (any of lookup, redeem, webhook, single, catalog), measures
+only those targets beside their baselines, skips the statement counts and the PDF
+figures, and prints its report without writing RESULTS.md; BENCH_CONFIGS=sync (or
+gthread) keeps one gunicorn setting. For example:
+`BENCH_ONLY=redeem BENCH_CONFIGS=sync BENCH_DURATION=5 BENCH_VOUCHERS=2000
+BENCH_ENTRIES=20000 make bench`.
 """
 import os
 import secrets
@@ -118,7 +124,10 @@ def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, st
     redeem_file = write_lines(os.path.join(workdir, "redeem-codes.txt"), big)
     secret = "whsec_bench_" + secrets.token_hex(16)
     contexts, template = [], None
+    wanted = os.environ.get("BENCH_CONFIGS", "")
     for config, worker_args in WORKER_CONFIGS.items():
+        if wanted and not any(w.strip() and w.strip() in config for w in wanted.split(",")):
+            continue
         print(f"gunicorn {config}:", flush=True)
         shop = Server("giftshop:create_app()", worker_args,
                       shop_env(db_url, workdir, stub.url, secret),
@@ -148,6 +157,8 @@ def measure(db_url: str, workdir: str, stub, notes: list[str]) -> tuple[list, st
             if base is not None:
                 base.stop()
             shop.stop()
+    if scenarios.ONLY:
+        return contexts, report, load, "Not counted in a partial (BENCH_ONLY) run."
     statements = count_statements(db_url=db_url, stub=stub, token=token,
                                   lookup_code=codes[0], redeem_code=big[0], template=template)
     return contexts, report, load, statements
@@ -172,11 +183,14 @@ def main() -> int:
         raise
     finally:
         stub.stop()
-    pdf = run_pdf_bench()
+    pdf = "Not measured in a partial (BENCH_ONLY) run." if scenarios.ONLY else run_pdf_bench()
     text, ok = render(machine=machine, started=started, elapsed=time.monotonic() - t0,
                       contexts=contexts, liability=report, load=load, pdf=pdf, notes=notes,
                       statements=statements)
     print(text)
+    if scenarios.ONLY:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 0 if ok else 1
     with open(os.path.join(BENCH_DIR, "RESULTS.md"), "w", encoding="utf-8") as fh:
         fh.write(text)
     shutil.rmtree(workdir, ignore_errors=True)

@@ -13,6 +13,16 @@ SINGLE_BUDGET = int(os.environ.get("BENCH_SINGLE_BUDGET", "1000"))
 # Upper bound on a fixed-count run (it normally ends when its count is reached).
 BUDGET_TIME_LIMIT = float(os.environ.get("BENCH_BUDGET_TIME_LIMIT", "120"))
 WEBHOOK_ORDERS = int(os.environ.get("BENCH_WEBHOOK_ORDERS", "800"))
+# A quick, partial run while working on one path: e.g. BENCH_ONLY=redeem,catalog measures
+# only those targets (and their baselines); bench/run.py then leaves RESULTS.md alone.
+SCENARIOS = ("lookup", "redeem", "webhook", "single", "catalog")
+ONLY = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+if ONLY - set(SCENARIOS):
+    raise SystemExit(f"BENCH_ONLY: unknown {sorted(ONLY - set(SCENARIOS))}; use {SCENARIOS}")
+
+
+def selected(name: str) -> bool:
+    return not ONLY or name in ONLY
 
 
 class Context:
@@ -77,20 +87,26 @@ def run_all(ctx: Context, api: bool) -> None:
     """Targets bracketed by their baseline (measured just before and just after them)."""
     select = dict(bench_path="/select")
     update = dict(bench_method="POST", bench_path="/update")
-    with bracket(ctx, "base_select_10", 10, select):
-        if api:
-            ctx.wrk("lookup_10", ctx.shop, 10, bench_path="/api/v1/vouchers/{code}",
-                    bench_codes=ctx.lookup_codes_file, bench_token=ctx.token)
-    with bracket(ctx, "base_update_10", 10, update):
-        if api:
-            redeem(ctx, "redeem_10", 10)
-        webhooks(ctx)
-    with bracket(ctx, "base_update_50", 50, update):
-        if api:
-            redeem(ctx, "redeem_50", 50)
-            single_voucher(ctx)
-    with bracket(ctx, "base_page_10", 10, dict(bench_path="/page")):
-        ctx.wrk("catalog_10", ctx.shop, 10, bench_path="/")
+    if selected("lookup"):
+        with bracket(ctx, "base_select_10", 10, select):
+            if api:
+                ctx.wrk("lookup_10", ctx.shop, 10, bench_path="/api/v1/vouchers/{code}",
+                        bench_codes=ctx.lookup_codes_file, bench_token=ctx.token)
+    if selected("redeem") or selected("webhook"):
+        with bracket(ctx, "base_update_10", 10, update):
+            if api and selected("redeem"):
+                redeem(ctx, "redeem_10", 10)
+            if selected("webhook"):
+                webhooks(ctx)
+    if selected("redeem") or selected("single"):
+        with bracket(ctx, "base_update_50", 50, update):
+            if api and selected("redeem"):
+                redeem(ctx, "redeem_50", 50)
+            if api and selected("single"):
+                single_voucher(ctx)
+    if selected("catalog"):
+        with bracket(ctx, "base_page_10", 10, dict(bench_path="/page")):
+            ctx.wrk("catalog_10", ctx.shop, 10, bench_path="/")
 
 
 @contextmanager

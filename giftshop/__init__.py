@@ -80,6 +80,7 @@ def _check_wallet_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from giftshop.catalog import page_cache
     from giftshop.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -87,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    page_cache.init_app(app)
 
 
 def _migrations_dir() -> str:

@@ -309,9 +309,9 @@ def test_a_unique_key_race_is_answered_with_the_winners_entry(desk_staff, monkey
     real_lock = ledger.lock_voucher_with_key
     blind = {"calls": 0}
 
-    def lock_without_seeing_the_key(normalized, key):
+    def lock_without_seeing_the_key(normalized, key, **options):
         blind["calls"] += 1
-        voucher, _ = real_lock(normalized, key)
+        voucher, _ = real_lock(normalized, key, **options)
         return voucher, None  # as if the winner had not committed yet
 
     monkeypatch.setattr(ledger, "lock_voucher_with_key", lock_without_seeing_the_key)
@@ -347,8 +347,8 @@ def test_a_unique_key_race_with_another_amount_is_refused_like_a_sequential_reus
     ledger.redeem(code, staff=desk_staff, amount_cents=1_000, idempotency_key="race")
     real_lock = ledger.lock_voucher_with_key
 
-    def lock_without_seeing_the_key(normalized, key):
-        voucher, _ = real_lock(normalized, key)
+    def lock_without_seeing_the_key(normalized, key, **options):
+        voucher, _ = real_lock(normalized, key, **options)
         return voucher, None  # as if the winner had not committed yet
 
     monkeypatch.setattr(ledger, "lock_voucher_with_key", lock_without_seeing_the_key)

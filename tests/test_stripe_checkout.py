@@ -282,3 +282,23 @@ def test_webhook_signatures_more_than_five_minutes_off_either_way_are_refused(cl
     assert response.status_code == status
     if status == 400:
         assert response.get_json()["error"] == "bad_signature"
+
+
+def test_a_fulfilment_commits_once_with_its_event_id(app, client, stripe_stub):
+    from sqlalchemy import event as sa_event
+
+    order, session = pay(app, stripe_stub, client,
+                         [{"product": "gift-certificate", "quantity": 2, "amount_cents": 2500}])
+    with app.app_context():
+        engine = db.engine
+    commits = []
+    listener = lambda conn: commits.append(conn)  # noqa: E731
+    sa_event.listen(engine, "commit", listener)
+    try:
+        response = deliver(client, event("checkout.session.completed", session))
+    finally:
+        sa_event.remove(engine, "commit", listener)
+    assert response.get_json()["outcome"] == "processed"
+    assert len(commits) == 1  # vouchers, entries, emails and the event id together
+    with app.app_context():
+        assert count(Voucher) == 2 and count(LedgerEntry) == 2 and count(StripeEvent) == 1

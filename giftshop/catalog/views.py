@@ -3,8 +3,9 @@ from functools import wraps
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from giftshop.catalog.forms import OrderForm
+from giftshop.catalog.page_cache import catalog_home
 from giftshop.catalog.preview import preview_png
-from giftshop.catalog.service import active_products, moved_slug, product_by_slug
+from giftshop.catalog.service import moved_slug, product_by_slug
 from giftshop.errors import NotFound
 from giftshop.extensions import limiter
 
@@ -29,7 +30,7 @@ def follows_old_slugs(view):
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html", products=active_products())
+    return catalog_home()
 
 
 @bp.get("/p/<slug>")

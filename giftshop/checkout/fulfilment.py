@@ -2,6 +2,7 @@
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from giftshop.extensions import db
 from giftshop.models import Order, utcnow
@@ -12,15 +13,18 @@ from giftshop.vouchers.service import issue_order_vouchers
 log = logging.getLogger(__name__)
 
 
-def lock_order(order_id: int) -> Order:
-    """The order row, locked for this transaction, with fresh values."""
+def lock_order(order_id: int, *, with_items: bool = False) -> Order:
+    """The order row, locked for this transaction, with fresh values (and its items
+    loaded in the same round trip when `with_items`)."""
     if db.session.get_bind().dialect.name == "sqlite":
         # No row locks on SQLite: take the database write lock before reading.
         db.session.execute(update(Order).where(Order.id == order_id).values(status=Order.status))
+    stmt = select(Order).where(Order.id == order_id).with_for_update(of=Order)
+    if with_items:
+        stmt = stmt.options(joinedload(Order.items))
     return db.session.execute(
-        select(Order).where(Order.id == order_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+        stmt.execution_options(populate_existing=True)
+    ).unique().scalar_one()
 
 
 def session_matches(order: Order, session: dict) -> bool:
@@ -43,7 +47,7 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
     that does not match the order (amount, currency, payment status) is logged and
     not fulfilled. Commits unless `commit=False` (then the caller must).
     """
-    order = lock_order(order_id)
+    order = lock_order(order_id, with_items=True)
     # Stripe's word (a paid session) outranks an earlier failed/expired mark.
     if order.status not in ("pending", "failed", "expired"):
         if commit:

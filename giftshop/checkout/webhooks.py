@@ -34,7 +34,9 @@ def process_event(payload: bytes, signature: str | None) -> str:
     handler = HANDLERS.get(event_type)
     obj = (event.get("data") or {}).get("object") or {}
     if handler is not None:
-        handler(obj)  # may commit its own work (e.g. fulfilment)
+        # Commits its own work, or (fulfilment) leaves it for the commit below, so that
+        # the vouchers and the event id are written in one transaction.
+        handler(obj)
     try:
         db.session.add(StripeEvent(id=event_id, type=event_type, processed_at=utcnow()))
         db.session.commit()
@@ -64,7 +66,8 @@ def session_paid(session: dict) -> None:
     fresh = stripe_gateway.retrieve_checkout_session(session["id"])
     if fresh.get("payment_status") != "paid":
         return  # an async payment still on its way; its own event will come
-    fulfil_order(order.id, fresh)
+    # `process_event` commits the fulfilment together with the event id (one COMMIT).
+    fulfil_order(order.id, fresh, commit=False)
 
 
 def _current_session_order(session: dict) -> Order | None:

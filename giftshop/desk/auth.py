@@ -14,7 +14,9 @@ from functools import wraps
 from flask import abort, g, request
 from flask_login import current_user
 
-from giftshop.extensions import login_manager
+from giftshop.desk import token_cache
+from giftshop.errors import UnknownCode
+from giftshop.extensions import db, login_manager
 from giftshop.models import Staff
 from giftshop.web import error_response
 
@@ -91,6 +93,36 @@ def api_owner_required(view):
     return wrapped
 
 
-def current_api_staff() -> Staff | None:
-    """The staff member whose token authorized this API request (None outside one)."""
+def api_staff_cached(view):
+    """`api_staff_required` for the hot routes (lookup, redemption): a token this process
+    has resolved lately sends no token query (`desk/token_cache.py`). The view must put
+    `ApiToken.live(current_api_staff().token_id)` into its one statement; when that
+    statement finds nothing (UnknownCode), the token is checked afresh, so a dead token
+    answers 401 and only a live one gets the 404."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        token = _bearer_token()
+        holder = token_cache.cached(token)
+        if holder is None:
+            from giftshop.desk.staff import live_token
+
+            row = live_token(token)
+            if row is None:
+                return _unauthorized()
+            holder = token_cache.remember(token, row)
+        g.api_staff = holder
+        try:
+            return view(*args, **kwargs)
+        except UnknownCode:
+            token_cache.forget(token)
+            db.session.rollback()
+            if _resolve_api_staff() is None:
+                return _unauthorized()
+            raise
+    return wrapped
+
+
+def current_api_staff() -> Staff | token_cache.TokenHolder | None:
+    """The staff member whose token authorized this API request (None outside one): a
+    `TokenHolder` (id, email) under `api_staff_cached`."""
     return g.get("api_staff")

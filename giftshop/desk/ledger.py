@@ -23,12 +23,13 @@ from sqlalchemy.orm import joinedload
 from giftshop.audit import record_audit
 from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry, Staff, Voucher
+from giftshop.models import ApiToken, LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
 from giftshop.vouchers import gratuity
 from giftshop.vouchers.codes import normalize_code
+from giftshop.web import today_local
 from giftshop.vouchers.ledger import (
-    find_idempotent, lock_voucher, lock_voucher_with_key, record_entry)
+    find_idempotent, lock_voucher, lock_voucher_with_key, record_entry, redeem_at_once)
 # The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
 from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
 
@@ -192,15 +193,23 @@ def _quantity(voucher: Voucher, amount_cents, sessions) -> int:
 
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
            sessions: int | None = None, idempotency_key: str | None = None,
-           note: str = "") -> Outcome:
+           note: str = "", token_id: int | None = None) -> Outcome:
     """Take `amount_cents` from a money voucher or `sessions` from a sessions voucher.
 
     Locks the voucher row; never overdraws (insufficient_balance / no_sessions_left),
-    refuses voided/refunded (410) and frozen (409) vouchers. Idempotent per key.
-    Audits and commits.
+    refuses voided/refunded (410), expired (410) and frozen (409) vouchers. Idempotent
+    per key. Audits and commits. `token_id`: the staff API's cached token, re-checked
+    in the locking statement (a dead one reads as UnknownCode). On PostgreSQL a
+    redemption every rule allows is one statement (`ledger.redeem_at_once`); anything
+    else takes the general path below, which says why.
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
-    voucher, earlier = lock_voucher_with_key(_known_code(code), key)
+    normalized = _known_code(code)
+    if (done := _redeem_at_once(normalized, staff, amount_cents, sessions, key, note,
+                                token_id)) is not None:
+        return done
+    only_if = None if token_id is None else ApiToken.live(token_id)
+    voucher, earlier = lock_voucher_with_key(normalized, key, only_if=only_if)
     try:
         quantity = _quantity(voucher, amount_cents, sessions)
     except ValidationFailed:
@@ -210,6 +219,34 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
         return replayed
     return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key,
                   replay_delta=-quantity)
+
+
+def _redeem_at_once(code, staff, amount_cents, sessions, key, note, token_id) -> Outcome | None:
+    """The one-statement PostgreSQL redemption, when the request is well formed and
+    carries a key; None (nothing written) sends the caller down the general path."""
+    if not key or db.session.get_bind().dialect.name != "postgresql":
+        return None
+    kind, quantity = ("money", amount_cents) if sessions is None else ("sessions", sessions)
+    if (amount_cents is None) == (sessions is None) or isinstance(quantity, bool) \
+            or not isinstance(quantity, int) or not 0 < quantity <= MAX_INT:
+        return None  # the general path words the refusal
+    try:
+        done = redeem_at_once(code, kind, quantity, key, staff_id=getattr(staff, "id", None),
+                              actor=getattr(staff, "email", None) or "system", note=note,
+                              today=today_local(), token_id=token_id)
+    except IntegrityError:
+        db.session.rollback()  # a concurrent twin wrote this key first
+        return None
+    if done is None:
+        return None
+    db.session.commit()
+    voucher = Voucher(id=done.voucher_id, code=done.code, kind=done.kind, initial=done.initial,
+                      remaining=done.remaining, status="active")
+    entry = LedgerEntry(id=done.entry_id, voucher_id=done.voucher_id, kind="redeem",
+                        delta=-quantity, balance_after=done.remaining,
+                        staff_id=getattr(staff, "id", None), note=note, idempotency_key=key,
+                        created_at=done.created_at)
+    return Outcome(entry, voucher, created=True)
 
 
 def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,

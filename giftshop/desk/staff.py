@@ -3,7 +3,6 @@
 Passwords are stored as werkzeug scrypt hashes. API tokens are shown once and stored
 only as their SHA-256, so a database leak does not leak usable tokens.
 """
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -15,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from giftshop import attempts
 from giftshop.audit import record_audit
+from giftshop.desk.token_cache import token_hash
 from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db, login_manager
 from giftshop.models import ApiToken, Staff
@@ -137,7 +137,7 @@ def sign_in_attempt(email: str, password: str, *, client: str) -> Staff | None:
 
 
 def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return token_hash(token)
 
 
 def issue_token(email: str) -> str:
@@ -159,6 +159,12 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
 
     Refreshes the token's `last_used_at` at most every few minutes (commits only then).
     """
+    row = live_token(token, now=now)
+    return None if row is None else row.staff
+
+
+def live_token(token: str | None, *, now: datetime | None = None) -> ApiToken | None:
+    """`staff_for_token`, answering with the token row (its `staff` loaded)."""
     if not token:
         return None
     row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.staff))
@@ -168,8 +174,13 @@ def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff 
     now = now or utcnow()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
         row.last_used_at = now
-        db.session.commit()
-    return row.staff
+        session = db.session()
+        session.expire_on_commit = False  # the caller reads row.staff after this
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    return row
 
 
 def revoke(email: str, *, now: datetime | None = None) -> int:

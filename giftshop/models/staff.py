@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
@@ -56,3 +56,14 @@ class ApiToken(db.Model):
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     staff: Mapped[Staff] = relationship(back_populates="tokens")
+
+    @classmethod
+    def live(cls, token_id):
+        """SQL condition: token `token_id` (a value or a bind parameter) is unrevoked and
+        its staff member active. Never correlated with the outer query's tables."""
+        return (
+            select(cls.id).join(Staff, Staff.id == cls.staff_id)
+            .where(cls.id == token_id, cls.revoked_at.is_(None), Staff.active.is_(True))
+            .correlate(None)
+            .exists()
+        )

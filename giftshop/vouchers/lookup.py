@@ -1,12 +1,14 @@
-"""Public lookups of a voucher by code: what a holder may see, and nothing more."""
+"""Lookups of a voucher by code: what a holder may see, and nothing more; and the staff
+API's one-statement view of a voucher with its history."""
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from giftshop.errors import UnknownCode
 from giftshop.extensions import db
-from giftshop.models import LedgerEntry, Voucher
+from giftshop.models import ApiToken, LedgerEntry, Staff, Voucher
 from giftshop.vouchers.codes import normalize_code
 from giftshop.web import local_date, money
 
@@ -40,6 +42,49 @@ def find_by_code(text: str) -> Voucher:
     if voucher is None:
         raise UnknownCode("No voucher has that code. Check it and try again.")
     return voucher
+
+
+def find_with_history(text: str, *, token_id: int | None = None) -> tuple[Voucher, list]:
+    """The staff view of a voucher in one Core statement: a detached `Voucher` holding
+    what the view shows (id, code, kind, status, frozen, expires_on, initial, remaining,
+    gratuity)
+    and its entries oldest first as rows (entry_id, entry_kind, delta, balance_after,
+    created_at, staff_email, note, reverses_id). UnknownCode (404) when there is none,
+    or when `token_id` is given and that API token is no longer live (revoked, or its
+    staff member disabled). Read-only."""
+    code = normalize_code(text or "")
+    if code is None:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    params = {"code": code} if token_id is None else {"code": code, "token_id": token_id}
+    rows = db.session.connection().execute(_staff_view(token_id is not None), params).all()
+    if not rows:
+        raise UnknownCode("No voucher has that code. Check it and try again.")
+    first = rows[0]
+    voucher = Voucher(id=first.id, code=first.code, kind=first.kind, status=first.status,
+                      frozen=first.frozen, expires_on=first.expires_on, initial=first.initial,
+                      remaining=first.remaining, gratuity_cents=first.gratuity_cents,
+                      gratuity_paid_at=first.gratuity_paid_at,
+                      gratuity_refund_id=first.gratuity_refund_id)
+    return voucher, [row for row in rows if row.entry_id is not None]
+
+
+@lru_cache(maxsize=2)
+def _staff_view(with_token: bool):
+    """Built once per process (bound parameters), not on every request."""
+    v, e = Voucher.__table__, LedgerEntry.__table__
+    by = Staff.__table__.alias("entry_staff")
+    stmt = (
+        select(v.c.id, v.c.code, v.c.kind, v.c.status, v.c.frozen, v.c.expires_on, v.c.initial,
+               v.c.remaining, v.c.gratuity_cents, v.c.gratuity_paid_at, v.c.gratuity_refund_id,
+               e.c.id.label("entry_id"), e.c.kind.label("entry_kind"), e.c.delta,
+               e.c.balance_after, e.c.created_at, by.c.email.label("staff_email"), e.c.note,
+               e.c.reverses_id)
+        .select_from(v.outerjoin(e, e.c.voucher_id == v.c.id)
+                     .outerjoin(by, by.c.id == e.c.staff_id))
+        .where(v.c.code == bindparam("code"))
+        .order_by(e.c.id)
+    )
+    return stmt.where(ApiToken.live(bindparam("token_id"))) if with_token else stmt
 
 
 def amount_text(voucher: Voucher, value: int) -> str:

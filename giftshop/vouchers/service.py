@@ -20,10 +20,17 @@ def voucher_title(kind: str, initial: int, service: str | None) -> str:
 
 def unique_code() -> str:
     """A fresh code not yet in the database (a collision at 60 bits is rare, not impossible)."""
-    while True:
-        code = generate_code()
-        if db.session.scalar(select(Voucher.id).where(Voucher.code == code)) is None:
-            return code
+    return unique_codes(1)[0]
+
+
+def unique_codes(n: int) -> list[str]:
+    """`n` fresh, distinct codes not yet in the database, checked in one query."""
+    while n > 0:
+        codes = list({generate_code() for _ in range(n)})
+        if len(codes) == n and db.session.scalar(
+                select(Voucher.id).where(Voucher.code.in_(codes)).limit(1)) is None:
+            return codes
+    return []
 
 
 def issue_voucher(
@@ -45,12 +52,14 @@ def issue_voucher(
     staff_id: int | None = None,
     note: str = "",
     gratuity_cents: int = 0,
+    code: str | None = None,
 ) -> Voucher:
-    """Create one voucher and its `issue` entry in the current transaction. Does not commit."""
+    """Create one voucher and its `issue` entry in the current transaction. Does not commit.
+    `code`: one from `unique_codes` (else a fresh one is drawn here)."""
     if expires_on is not None and not promotional:
         raise ValueError("Only promotional vouchers may expire (ORS 646A.278).")
     voucher = Voucher(
-        code=unique_code(), kind=kind, initial=initial, remaining=0, value_cents=value_cents,
+        code=code or unique_code(), kind=kind, initial=initial, remaining=0, value_cents=value_cents,
         service=service, title=voucher_title(kind, initial, service), order=order,
         order_item_id=order_item_id, purchaser_name=purchaser_name,
         recipient_name=recipient_name, recipient_email=recipient_email, message=message,
@@ -70,10 +79,12 @@ def issue_order_vouchers(order: Order) -> list[Voucher]:
     what was paid for it (less a promo code's share, `OrderItem.unit_paid_cents`), which
     refunds and the liability report use. Does not commit."""
     vouchers = []
+    codes = iter(unique_codes(sum(item.quantity for item in order.items)))
     for item in order.items:
         for unit in range(item.quantity):
             money = item.kind == "money"
             vouchers.append(issue_voucher(
+                code=next(codes),
                 kind=item.kind,
                 initial=item.unit_price_cents if money else item.sessions,
                 value_cents=item.unit_paid_cents(unit),
