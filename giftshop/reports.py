@@ -219,10 +219,10 @@ def gratuities_by_month() -> list[dict]:
     span = _span(*columns.values())
     if span is None:
         return []
-    months = _month_starts(*span)
+    months = month_starts(*span)
     rows = {label: {"month": label, **{name: 0 for name in columns}} for label, _ in months}
     for name, (column, where) in columns.items():
-        month = _month_of(column, months).label("month")
+        month = month_of(column, months).label("month")
         for label, cents in db.session.execute(
                 select(month, func.sum(Voucher.gratuity_cents)).where(where).group_by(month)):
             rows[label][name] = int(cents or 0)

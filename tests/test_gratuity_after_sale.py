@@ -214,8 +214,8 @@ def test_the_reports_page_and_csv_show_gratuities(app, localstripe):
     assert 'id="liability-total"><strong>$400.00' in page
     rows = list(csv.DictReader(io.StringIO(
         client.get("/admin/reports/gratuities.csv").get_data(as_text=True))))
-    assert [(r["collected_cents"], r["paid_out_cents"], r["refunded_cents"]) for r in rows] \
-        == [("10000", "6000", "2000")]
+    assert [(r["collected_dollars"], r["paid_out_dollars"], r["refunded_dollars"])
+            for r in rows] == [("100.00", "60.00", "20.00")]
     with app.app_context():
         assert rows[0]["month"] == reports.sales_by_month()[0]["month"]
 
