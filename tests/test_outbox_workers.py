@@ -121,6 +121,7 @@ def test_claiming_takes_a_batch_oldest_first_and_leaves_the_rest(app, smtp_serve
     with app.app_context():
         for _ in range(4):
             paid_order(quantity=2)
+        make_all_due()  # one due time for all: before 9:00 Pacific today's deliveries wait
         now = tomorrow()
         ids = [m.id for m in rows()]
         first = outbox.claim_batch(now, 5)
