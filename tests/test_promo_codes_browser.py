@@ -39,6 +39,24 @@ def create_code(page, base_url: str) -> None:
     expect(page.locator("#promo-codes")).to_contain_text("20% off")
 
 
+def code_and_buyer(browser, base_url: str, viewport: dict, *, gratuity: str | None = None):
+    """The owner creates SPRING20; a buyer at `viewport` fills in the 4-pack for
+    themselves (with the gratuity option labelled `gratuity`, if any) and opens the review.
+    Returns (owner page, buyer page)."""
+    owner = browser.new_context(viewport=DESKTOP).new_page()
+    browser_sign_in(owner, base_url, OWNER_EMAIL)
+    create_code(owner, base_url)
+    buyer = browser.new_context(viewport=viewport).new_page()
+    buyer.goto(base_url + "/p/pain-management-4-pack")
+    buyer.fill("#purchaser_name", "Ana Buyer")
+    buyer.fill("#purchaser_email", "ana@example.com")
+    buyer.check("input[name=delivery][value=me]")
+    if gratuity:
+        buyer.locator(".gratuity-option", has_text=gratuity).click()
+    buyer.get_by_role("button", name="Review my order").click()
+    return owner, buyer
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
         app, live_server, viewport):
@@ -46,16 +64,7 @@ def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
     width = viewport["width"]
     with sync_playwright() as p:
         browser = launch(p)
-        owner = browser.new_context(viewport=DESKTOP).new_page()
-        browser_sign_in(owner, live_server, OWNER_EMAIL)
-        create_code(owner, live_server)
-
-        buyer = browser.new_context(viewport=viewport).new_page()
-        buyer.goto(live_server + "/p/pain-management-4-pack")
-        buyer.fill("#purchaser_name", "Ana Buyer")
-        buyer.fill("#purchaser_email", "ana@example.com")
-        buyer.check("input[name=delivery][value=me]")
-        buyer.get_by_role("button", name="Review my order").click()
+        owner, buyer = code_and_buyer(browser, live_server, viewport)
         expect(buyer.locator("#order-total")).to_have_text("$400.00")
 
         buyer.get_by_label("Promo code").fill("sprnig20")
@@ -105,17 +114,7 @@ def test_a_code_discounts_the_gifts_but_never_the_gratuity(app, live_server):
     make_staff(app, OWNER_EMAIL, "owner")
     with sync_playwright() as p:
         browser = launch(p)
-        owner = browser.new_context(viewport=DESKTOP).new_page()
-        browser_sign_in(owner, live_server, OWNER_EMAIL)
-        create_code(owner, live_server)
-
-        buyer = browser.new_context(viewport=PHONE).new_page()
-        buyer.goto(live_server + "/p/pain-management-4-pack")
-        buyer.fill("#purchaser_name", "Ana Buyer")
-        buyer.fill("#purchaser_email", "ana@example.com")
-        buyer.check("input[name=delivery][value=me]")
-        buyer.locator(".gratuity-option", has_text="20%").click()
-        buyer.get_by_role("button", name="Review my order").click()
+        _, buyer = code_and_buyer(browser, live_server, PHONE, gratuity="20%")
         expect(buyer.locator("#order-total")).to_have_text("$480.00")
 
         buyer.get_by_label("Promo code").fill("spring20")
