@@ -20,7 +20,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
-from giftshop.web import LOCAL_TZ, today_local
+from giftshop.localtime import LOCAL_TZ, today_local
+from giftshop.money import money
 
 # Vouchers that still owe something: active ones, frozen by a dispute or not; never
 # an expired promotional one (see Voucher.expired).
@@ -179,8 +180,6 @@ def to_csv(rows: list[dict]) -> str:
 
 def liability_text(report: Liability, today: date | None = None) -> str:
     """The figures as the CLI prints them."""
-    from giftshop.web import money
-
     heading = "Outstanding liability" + (f" on {today.isoformat()}" if today else "")
     return "\n".join([
         heading,

@@ -1,8 +1,5 @@
 """Web plumbing shared by every blueprint: error pages, template filters, security headers."""
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import Flask, abort, jsonify, make_response, render_template, request
+from flask import Flask, Response, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -10,9 +7,10 @@ from werkzeug.routing import IntegerConverter
 
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
+from giftshop.localtime import local_date, local_time
 from giftshop.models.base import MAX_DB_INT
+from giftshop.money import money, whole_money
 
-LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 MAX_PAGE = 100_000
 
 
@@ -155,43 +153,19 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
-def money(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
-
-
-def whole_money(cents: int) -> str:
-    """$150 for whole dollars, $62.50 otherwise."""
-    return f"${cents // 100:,}" if cents % 100 == 0 else money(cents)
-
-
-def local_time(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
-
-
-def local_date(value: date | datetime | None, fmt: str = "%B %-d, %Y") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TZ)
-    return value.strftime(fmt)
-
-
-def today_local() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def keep_private(response):
     """For responses that show voucher codes: never stored by a cache, never indexed."""
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF shown in the browser (not downloaded), kept private like the codes it prints."""
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return keep_private(response)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -8,7 +8,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
 from giftshop.vouchers import outbox
 from giftshop.vouchers.failed_mail import queue_owner_digest
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 from tests.support.auth import OWNER_EMAIL, owner_client
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.test_holder_pages import paid_order

@@ -9,7 +9,7 @@ from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Staff, Voucher
 from giftshop.vouchers.codes import format_code
 from giftshop.vouchers.ledger import record_entry
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import sign_in
 from tests.support.web import post_form
 

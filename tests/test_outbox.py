@@ -10,7 +10,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
 from giftshop.vouchers import outbox
 from giftshop.vouchers.codes import format_code
-from giftshop.web import LOCAL_TZ, today_local
+from giftshop.localtime import LOCAL_TZ, today_local
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.test_holder_pages import paid_order
 

@@ -9,13 +9,15 @@ from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import IssueForm, RefundForm
 from giftshop.admin.issue_service import issue_by_hand
 from giftshop.checkout import refunds
+from giftshop.checkout.orders import order_by_id
 from giftshop.checkout.stripe_gateway import PaymentProviderError
-from giftshop.desk.forms import parse_dollars
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models.base import parse_db_int
 from giftshop.models import Product
-from giftshop.web import money, page_arg, today_local
+from giftshop.localtime import today_local
+from giftshop.money import money, parse_dollars
+from giftshop.web import page_arg
 
 
 def _date_arg(name: str) -> date | None:
@@ -41,7 +43,7 @@ def orders():
 
 def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | None = None,
                 field_errors: dict | None = None, status: int = 200):
-    order = refunds.order_for_admin(order_id)
+    order = order_by_id(order_id)
     return render_template("admin/order.html", order=order, form=form or RefundForm(),
                            refundable=refunds.refundable, value_of=refunds.value_of,
                            error=error, field_errors=field_errors or {}), status
@@ -72,7 +74,7 @@ def _allocation(order) -> dict[int, int]:
 
 @bp.post("/orders/<int:order_id>/refund")
 def refund(order_id: int):
-    order = refunds.order_for_admin(order_id)
+    order = order_by_id(order_id)
     form = RefundForm()
     if not form.validate_on_submit():
         return _order_page(order_id, form, error="The refund was not made: tick the box to "

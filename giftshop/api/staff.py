@@ -11,6 +11,7 @@ from giftshop.desk import ledger
 from giftshop.desk.auth import api_owner_required, api_staff_required, current_api_staff
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
+from giftshop.vouchers.lookup import find_by_code
 from giftshop.vouchers.search import MAX_QUERY, MAX_RESULTS, search_vouchers
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1")
@@ -65,7 +66,7 @@ def search():
 @bp.get("/vouchers/<code>")
 @api_staff_required
 def get_voucher(code: str):
-    voucher = ledger.voucher_by_code(code)
+    voucher = find_by_code(code)
     return {"code": voucher.code, "kind": voucher.kind, "status": voucher.display_status,
             "initial": voucher.initial, "remaining": voucher.remaining,
             "history": [entry_json(e) for e in ledger.history(voucher)]}

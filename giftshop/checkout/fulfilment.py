@@ -1,8 +1,7 @@
 """Exactly-once fulfilment of paid orders, shared by the webhook, the success page and demo pay."""
 import logging
 
-from sqlalchemy import select, update
-
+from giftshop.checkout.orders import lock_order
 from giftshop.extensions import db
 from giftshop.models import Order, utcnow
 from giftshop.promotions.campaigns import issue_bonus
@@ -10,17 +9,6 @@ from giftshop.vouchers.delivery import queue_order_emails
 from giftshop.vouchers.service import issue_order_vouchers
 
 log = logging.getLogger(__name__)
-
-
-def lock_order(order_id: int) -> Order:
-    """The order row, locked for this transaction, with fresh values."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # No row locks on SQLite: take the database write lock before reading.
-        db.session.execute(update(Order).where(Order.id == order_id).values(status=Order.status))
-    return db.session.execute(
-        select(Order).where(Order.id == order_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
 
 
 def session_matches(order: Order, session: dict) -> bool:

@@ -31,11 +31,12 @@ from sqlalchemy import select
 
 from giftshop.audit import record_audit
 from giftshop.checkout import stripe_gateway
-from giftshop.checkout.fulfilment import lock_order
 from giftshop.checkout.events import handles
-from giftshop.errors import Conflict, NotFound, ValidationFailed
+from giftshop.checkout.orders import lock_order, order_for_intent, order_snapshot
+from giftshop.errors import Conflict, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
+from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,6 @@ def full_allocation(order: Order) -> dict[int, int]:
     return {v.id: v.remaining for v in order.vouchers if refundable(v)}
 
 
-def order_snapshot(order: Order) -> dict:
-    return {"status": order.status, "refunded_cents": order.refunded_cents,
-            "dispute_status": order.dispute_status}
-
-
 def _apply_to_order(order: Order, amount_cents: int) -> None:
     """Add a refund (or, negative, give back a failed one) to the order's total and status."""
     order.refunded_cents = max(order.refunded_cents + amount_cents, 0)
@@ -84,9 +80,8 @@ def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
           note: str, key: str | None = None) -> None:
     """Take `units` off a locked voucher for `refund`; closes it when nothing is left."""
     record_entry(voucher, "refund", -units, staff_id=staff_id, note=note, refund_id=refund.id,
-                 idempotency_key=key, lock=False)
-    if voucher.remaining == 0:
-        voucher.status = "refunded"
+                 idempotency_key=key)
+    lifecycle.close_refunded(voucher)
 
 
 def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Voucher, int, int]]:
@@ -187,12 +182,6 @@ def _refund_by_stripe_id(stripe_refund_id: str) -> Refund | None:
     return db.session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund_id))
 
 
-def _order_for_intent(payment_intent_id: str | None) -> Order | None:
-    if not payment_intent_id:
-        return None
-    return db.session.scalar(select(Order).where(Order.payment_intent_id == payment_intent_id))
-
-
 def _units_covering(voucher: Voucher, cents: int) -> int:
     """The fewest units of what remains whose refund value is at least `cents`."""
     for units in _candidate_units(voucher, cents):
@@ -234,7 +223,7 @@ def record_stripe_refund(obj: dict) -> str:
     Returns 'recorded', 'known' (already stored: made here or seen before; only its
     status is refreshed), 'failed' (a refund that returned no money) or 'no_order'.
     """
-    order = _order_for_intent(obj.get("payment_intent"))
+    order = order_for_intent(obj.get("payment_intent"))
     if order is None:
         log.warning("Stripe refund %s matches no order", obj.get("id"))
         return "no_order"
@@ -291,10 +280,9 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
         if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
             continue
         voucher = lock_voucher(entry.voucher_id)
-        if voucher.status == "refunded":
-            voucher.status = "active"  # what it was: only an active voucher is refundable
+        lifecycle.reopen_refunded(voucher)
         record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
-                     reverses_id=entry.id, refund_id=refund.id, lock=False)
+                     reverses_id=entry.id, refund_id=refund.id)
         restored[voucher.code] = -entry.delta
     _apply_to_order(order, -refund.amount_cents)
     record_audit("refund.failed", refund, actor="stripe", before=before, after={
@@ -314,37 +302,9 @@ def charge_refunded(charge: dict) -> None:
     """A charge's refunds; newer API versions omit the list, so it is read from Stripe."""
     listed = (charge.get("refunds") or {}).get("data")
     if listed is None:
-        if _order_for_intent(charge.get("payment_intent")) is None:
+        if order_for_intent(charge.get("payment_intent")) is None:
             return
         listed = stripe_gateway.list_refunds(charge["payment_intent"])
     for refund in listed:
         refund.setdefault("payment_intent", charge.get("payment_intent"))
         record_stripe_refund(refund)
-
-
-def void_voucher(voucher_id: int, *, staff=None, actor: str | None = None, reason: str = "",
-                 commit: bool = True) -> Voucher:
-    """Take a voucher out of use: a `void` entry for what remains, status `voided`.
-
-    Locks the voucher. Raises Gone when it is already voided or refunded. Commits
-    unless `commit=False`.
-    """
-    voucher = lock_voucher(voucher_id)
-    before = {"status": voucher.status, "remaining": voucher.remaining, "frozen": voucher.frozen}
-    record_entry(voucher, "void", -voucher.remaining, staff_id=getattr(staff, "id", None),
-                 note=reason or "voided", lock=False)
-    voucher.status = "voided"
-    voucher.frozen = False
-    record_audit("voucher.void", voucher, staff=staff, actor=actor, before=before,
-                 after={"status": "voided", "remaining": 0, "reason": reason})
-    if commit:
-        db.session.commit()
-    return voucher
-
-
-def order_for_admin(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None:
-        raise NotFound("No order has that number.")
-    return order
-

@@ -10,6 +10,7 @@ from giftshop.desk.forms import CashOutForm, RedeemAmountForm, RedeemSessionsFor
 from giftshop.desk.presenter import PREFIX, amount, undo_form, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.extensions import db
+from giftshop.vouchers.lookup import find_by_code
 
 
 def _done(outcome: ledger.Outcome):
@@ -18,7 +19,7 @@ def _done(outcome: ledger.Outcome):
 
 def _voucher_or_404(code: str):
     try:
-        return ledger.voucher_by_code(code), None
+        return find_by_code(code), None
     except UnknownCode as exc:
         return None, (render_template("desk/index.html", query=code, error=exc.message), 404)
 

@@ -25,11 +25,10 @@ from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, Valida
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
+from giftshop.vouchers import lifecycle
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import (
     find_idempotent, lock_voucher, lock_voucher_with_key, record_entry)
-# The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
-from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
 
 #: Staff may undo their redemptions for this long; the owner any time.
 STAFF_REVERSAL_WINDOW = timedelta(hours=24)
@@ -126,14 +125,14 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
     voucher_id = voucher.id
     try:
         # Every caller holds the row lock and has answered a repeated key (`_replay`).
-        entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
-                             note=note, idempotency_key=key, reverses_id=reverses_id,
-                             lock=False)
         if kind == "void":
-            entry.voucher.status = "voided"
-        record_audit(f"voucher.{action}", entry.voucher, staff=staff, before=before,
-                     after={"remaining": entry.voucher.remaining, "status": entry.voucher.status,
-                            "entry_id": entry.id, "delta": delta})
+            entry = lifecycle.void(voucher, reason=note, staff=staff, idempotency_key=key)
+        else:
+            entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
+                                 note=note, idempotency_key=key, reverses_id=reverses_id)
+            record_audit(f"voucher.{action}", voucher, staff=staff, before=before,
+                         after={"remaining": voucher.remaining, "status": voucher.status,
+                                "entry_id": entry.id, "delta": delta})
         _commit_keeping_values()
     except IntegrityError:
         db.session.rollback()

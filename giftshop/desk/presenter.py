@@ -10,7 +10,7 @@ from giftshop.desk.forms import (CashOutForm, RedeemAmountForm, RedeemSessionsFo
 from giftshop.desk.ledger import STAFF_REVERSAL_WINDOW, cashable, history, reversed_ids
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
-from giftshop.web import money
+from giftshop.money import money
 
 KIND_LABELS = {"issue": "Issued", "redeem": "Redeemed", "reverse": "Reversed",
                "cashout": "Cashed out", "void": "Voided", "refund": "Refunded",

@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
+from giftshop.localtime import today_local
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
 
@@ -75,11 +76,7 @@ class Voucher(db.Model):
         for; from the next Portland day on it is expired (only issuance sets the date)."""
         if self.expires_on is None:
             return False
-        if today is None:
-            from giftshop.web import today_local  # the web layer imports the models
-
-            today = today_local()
-        return today > self.expires_on
+        return (today or today_local()) > self.expires_on
 
     @property
     def kind_label(self) -> str:

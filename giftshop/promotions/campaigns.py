@@ -13,7 +13,7 @@ from giftshop.errors import ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import BonusCampaign, LedgerEntry, Order, Voucher
 from giftshop.vouchers.service import issue_voucher
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 
 MAX_CENTS = 1_000_000
 

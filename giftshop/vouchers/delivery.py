@@ -20,7 +20,7 @@ from giftshop.vouchers.ledger import lock_voucher
 from giftshop.vouchers.picture import MAX_PICTURES, picture_cid
 from giftshop.vouchers.qr import voucher_url
 from giftshop.vouchers.search import refresh_search_text
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 
 DELIVERY_HOUR = time(9, 0)
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")

@@ -8,7 +8,8 @@ from giftshop.errors import UnknownCode
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.codes import normalize_code
-from giftshop.web import local_date, money
+from giftshop.localtime import local_date
+from giftshop.money import money
 
 # What each ledger kind means to a holder (staff names and notes are never shown).
 PUBLIC_LABELS = {

@@ -32,7 +32,8 @@ from giftshop.vouchers.codes import format_code
 from giftshop.vouchers.lookup import remaining_text, status_text
 from giftshop.vouchers.pdf import practice_info
 from giftshop.vouchers.qr import voucher_url
-from giftshop.web import LOCAL_TZ, local_date, money
+from giftshop.localtime import LOCAL_TZ, local_date
+from giftshop.money import money
 
 MIMETYPE = "application/vnd.apple.pkpass"
 IMAGES = ("icon.png", "icon@2x.png", "icon@3x.png", "logo.png", "logo@2x.png")
