@@ -4,8 +4,10 @@ from sqlalchemy import select
 
 from giftshop.extensions import db
 from giftshop.models import AuditLog, OutboxMessage, Voucher, utcnow
-from giftshop.vouchers.ledger import record_entry
+from giftshop.vouchers import lifecycle
+from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.vouchers.service import issue_voucher
+from tests.support import factories
 from tests.support.auth import owner_client
 from tests.support.web import csrf_token, post_form
 
@@ -20,11 +22,14 @@ def five_states(app):
                                     recipient_name=f"{state} holder",
                                     recipient_email=f"{state}@example.com")
             made[state] = voucher
-        record_entry(made["used_up"], "redeem", -5_000)
-        record_entry(made["voided"], "void", -5_000)
-        made["voided"].status = "voided"
-        made["refunded"].status = "refunded"
-        made["frozen"].frozen = True
+        db.session.commit()
+        # Each state the way the app reaches it: the desk, the lifecycle, a refund entry.
+        factories.redeem(made["used_up"].code, 5_000)
+        lifecycle.void(lock_voucher(made["voided"].id), reason="sold by mistake")
+        refunded = lock_voucher(made["refunded"].id)
+        record_entry(refunded, "refund", -5_000)
+        lifecycle.close_refunded(refunded)
+        lifecycle.freeze(lock_voucher(made["frozen"].id), actor="stripe", reason={})
         db.session.commit()
         codes = {state: v.code for state, v in made.items()}
         db.session.remove()
