@@ -61,7 +61,7 @@ def liability(today: date | None = None) -> Liability:
     aggregate query."""
     money = Voucher.kind == "money"
     sessions = Voucher.kind == "sessions"
-    session_value = (Voucher.remaining * Voucher.value_cents) // Voucher.initial
+    session_value = Voucher.value_of(Voucher.remaining)
     value = case((money, Voucher.remaining), else_=session_value)
     row = db.session.execute(
         select(

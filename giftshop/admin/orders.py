@@ -45,8 +45,7 @@ def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | N
                 field_errors: dict | None = None, status: int = 200):
     order = order_by_id(order_id)
     return render_template("admin/order.html", order=order, form=form or RefundForm(),
-                           refundable=refunds.refundable, value_of=refunds.value_of,
-                           error=error, field_errors=field_errors or {}), status
+                           refundable=refunds.refundable, error=error, field_errors=field_errors or {}), status
 
 
 @bp.get("/orders/<int:order_id>")

@@ -44,16 +44,9 @@ log = logging.getLogger(__name__)
 _FAILED = ("failed", "canceled")
 
 
-def value_of(voucher: Voucher, units: int) -> int:
-    """What `units` of the voucher are worth at the price paid (integer cents, rounded down)."""
-    if voucher.initial <= 0:
-        return 0
-    return units * voucher.value_cents // voucher.initial
-
-
 def refund_value(voucher: Voucher, units: int) -> int:
     """The money a refund of `units` of what remains gives back (telescoping, see above)."""
-    return value_of(voucher, voucher.remaining) - value_of(voucher, voucher.remaining - units)
+    return voucher.value_of(voucher.remaining) - voucher.value_of(voucher.remaining - units)
 
 
 def refundable(voucher: Voucher) -> bool:

@@ -9,7 +9,7 @@ from giftshop.checkout import stripe_gateway
 from giftshop.checkout.validation import validate_order
 from giftshop.errors import NotFound
 from giftshop.extensions import db
-from giftshop.models import Order, OrderItem
+from giftshop.models import Order, OrderItem, Product
 
 
 def place_order(data: dict, *, today: date) -> Order:
@@ -34,14 +34,30 @@ def place_order(data: dict, *, today: date) -> Order:
 
 def order_item(item: dict) -> OrderItem:
     """An order line from one validated item, with the product's details snapshotted."""
-    product = item["product"]
-    return OrderItem(
+    return order_line(item["product"], unit_price_cents=item["unit_price_cents"],
+                      quantity=item["quantity"], recipient_name=item["recipient_name"],
+                      recipient_email=item["recipient_email"], message=item["message"],
+                      deliver_on=item["deliver_on"], design=item["design"])
+
+
+def order_line(product: Product, *, unit_price_cents: int, quantity: int = 1,
+               recipient_name: str | None, recipient_email: str | None, message: str,
+               deliver_on: date, design: str | None = None) -> OrderItem:
+    """The one way an order line is made from a product (the shop's orders and the
+    owner's desk sales): the product's name, kind, sessions and service snapshotted, so
+    later catalog edits never change what was sold. `design=None` keeps the default."""
+    sessions = product.kind == "sessions"
+    line = OrderItem(
         product_id=product.id, product_slug=product.slug, product_name=product.name,
-        kind=product.kind, unit_price_cents=item["unit_price_cents"],
-        sessions=product.sessions, service=product.service, quantity=item["quantity"],
-        recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
-        message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
+        kind=product.kind, unit_price_cents=unit_price_cents,
+        sessions=product.sessions if sessions else None,
+        service=product.service if sessions else None, quantity=quantity,
+        recipient_name=recipient_name, recipient_email=recipient_email, message=message,
+        deliver_on=deliver_on,
     )
+    if design is not None:
+        line.design = design
+    return line
 
 
 def order_total(order: Order) -> int:

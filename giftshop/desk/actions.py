@@ -7,10 +7,10 @@ from giftshop.desk import ledger
 from giftshop.desk.auth import owner_required, staff_required
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import CashOutForm, RedeemAmountForm, RedeemSessionsForm, VoidForm
-from giftshop.desk.presenter import PREFIX, amount, undo_form, voucher_screen
+from giftshop.desk.presenter import PREFIX, undo_form, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.extensions import db
-from giftshop.vouchers.lookup import find_by_code
+from giftshop.vouchers.lookup import amount_text, find_by_code
 
 
 def _done(outcome: ledger.Outcome):
@@ -100,4 +100,4 @@ def reverse(entry_id: int):
         else:
             status = 422
     return render_template("desk/reverse.html", form=form, entry=entry, voucher=entry.voucher,
-                           error=error, change=amount(entry.voucher, -entry.delta)), status
+                           error=error, change=amount_text(entry.voucher, -entry.delta)), status

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from giftshop import attempts
 from giftshop.audit import record_audit
+from giftshop.email_address import INVALID, is_email
 from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db, login_manager
 from giftshop.models import ApiToken, Staff
@@ -85,9 +86,8 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
     """
     email = normalize_email(email)
     errors = {}
-    local, _, domain = email.partition("@")
-    if not local or not domain or len(email) > 254 or not email.isprintable():
-        errors["email"] = "Enter a valid email address."
+    if not is_email(email):
+        errors["email"] = INVALID
     errors.update(password_errors(password))
     if role not in ROLES:
         errors["role"] = "Role must be owner or staff."

@@ -5,12 +5,12 @@ from giftshop.desk import actions, signin, staff  # noqa: F401  (routes; the use
 from giftshop.desk import ledger
 from giftshop.desk.auth import staff_required
 from giftshop.desk.blueprint import bp
-from giftshop.desk.presenter import done_screen, remaining_text, voucher_screen
+from giftshop.desk.presenter import done_screen, voucher_screen
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.models import Voucher
 from giftshop.vouchers.codes import normalize_code
-from giftshop.vouchers.lookup import find_by_code
+from giftshop.vouchers.lookup import find_by_code, remaining_text
 from giftshop.web import body_limit
 from giftshop.vouchers.search import find_for_desk
 

@@ -2,6 +2,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
@@ -70,6 +71,20 @@ class Voucher(db.Model):
     @property
     def is_money(self) -> bool:
         return self.kind == "money"
+
+    @hybrid_method
+    def value_of(self, units):
+        """What `units` of this voucher are worth at the price paid: units × value_cents ÷
+        initial, rounded down to the cent (a sold money certificate's cents one for one;
+        sessions pro rata; nothing for a complimentary one). The refund rule and the
+        liability report both use it; in a query it is the same SQL expression."""
+        if self.initial <= 0:
+            return 0
+        return units * self.value_cents // self.initial
+
+    @value_of.expression
+    def value_of(cls, units):
+        return (units * cls.value_cents) // cls.initial
 
     def expired(self, today: date | None = None) -> bool:
         """ORS 646A.278: a promotional voucher's printed date is the last day it is good

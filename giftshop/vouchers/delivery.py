@@ -3,7 +3,6 @@
 Rows are written in the caller's transaction (fulfilment's, for receipts and
 deliveries), so an email exists if and only if what it announces was committed.
 """
-import re
 import secrets
 from datetime import date, datetime, time, timezone
 
@@ -11,6 +10,7 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from giftshop.audit import record_audit
+from giftshop.email_address import INVALID, is_email
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, Voucher, utcnow
@@ -23,7 +23,6 @@ from giftshop.vouchers.search import refresh_search_text
 from giftshop.localtime import LOCAL_TZ
 
 DELIVERY_HOUR = time(9, 0)
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 _VOUCHER_EMAILS = ("delivery", "resend")
 
 
@@ -174,8 +173,8 @@ def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=Non
     is a no-op. Audited as `action` with the old and new address.
     """
     email = (new_email or "").strip()
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationFailed({"recipient_email": "Enter a valid email address."})
+    if not is_email(email):
+        raise ValidationFailed({"recipient_email": INVALID})
     voucher = lock_voucher(voucher_id)
     if voucher.delivered_at is not None and not after_delivery:
         db.session.rollback()

@@ -43,17 +43,23 @@ def find_by_code(text: str) -> Voucher:
     return voucher
 
 
+def sessions_text(count: int) -> str:
+    """"1 session", "3 sessions", "-1 session": the one pluralisation of a session count."""
+    return f"{count} session" if abs(count) == 1 else f"{count} sessions"
+
+
 def amount_text(voucher: Voucher, value: int) -> str:
+    """Cents as money for a money voucher, a session count for a package."""
     if voucher.is_money:
         return money(value)
-    return f"{value} session{'s' if abs(value) != 1 else ''}"
+    return sessions_text(value)
 
 
 def remaining_text(voucher: Voucher) -> str:
-    """"$62.50 of $100.00" or "3 of 4 sessions left"."""
+    """"$62.50 of $100.00" or "3 of 4 sessions left" (holder page, desk, wallet pass)."""
     if voucher.is_money:
         return f"{money(voucher.remaining)} of {money(voucher.initial)}"
-    return f"{voucher.remaining} of {voucher.initial} session{'s' if voucher.initial != 1 else ''} left"
+    return f"{voucher.remaining} of {sessions_text(voucher.initial)} left"
 
 
 def public_history(voucher: Voucher) -> list[PublicEntry]:
