@@ -10,6 +10,7 @@ from giftshop.extensions import db
 from giftshop.localtime import local_date, local_time
 from giftshop.models.base import MAX_DB_INT
 from giftshop.money import money, whole_money
+from giftshop.practice import practice_info
 
 MAX_PAGE = 100_000
 
@@ -181,12 +182,7 @@ def register_template_helpers(app: Flask) -> None:
     def practice():
         cfg = app.config
         return {
-            "practice": {
-                "name": cfg["PRACTICE_NAME"], "address": cfg["PRACTICE_ADDRESS"],
-                "phone": cfg["PRACTICE_PHONE"], "license": cfg["PRACTICE_LICENSE"],
-                "hours": cfg["PRACTICE_HOURS"],
-                "tel": "+1" + "".join(ch for ch in cfg["PRACTICE_PHONE"] if ch.isdigit()),
-            },
+            "practice": practice_info(cfg),
             "demo_payments": cfg["DEMO_PAYMENTS"],
             "booking_url": cfg["BOOKING_URL"],
         }

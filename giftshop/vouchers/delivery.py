@@ -124,15 +124,23 @@ def pending_voucher_emails(voucher: Voucher) -> list[OutboxMessage]:
 
 
 def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None) -> OutboxMessage:
-    """Queue the voucher's email again, to be sent at once. Commits.
-
-    Idempotent while a resend is still waiting (a double click queues one email).
-    Refused (409 `not_yet_delivered`) while the first delivery is still scheduled:
-    the buyer should correct the address instead of sending early.
-    """
+    """The buyer's resend from the order page: a paid order's voucher, as `resend`."""
     if not order.is_paid:
         raise Conflict("This order is not paid.", code="order_not_paid")
-    voucher = lock_voucher(order_voucher(order, code).id)
+    return resend(order_voucher(order, code).id, actor=f"buyer:{order.purchaser_email}", now=now)
+
+
+def resend(voucher_id: int, *, staff=None, actor: str | None = None,
+           now: datetime | None = None) -> OutboxMessage:
+    """Queue the voucher's email again, to be sent at once (the buyer's and the owner's
+    one resend). Locks the voucher; audits `voucher.email_resent`; commits.
+
+    Idempotent while a resend is still waiting (a double click queues one email).
+    Refused (409 `not_yet_delivered`) while the first delivery is still scheduled, since
+    that would send early (correct the address instead), and (409 `no_email`) for a
+    voucher with nobody to send to. A refusal leaves the session clean.
+    """
+    voucher = lock_voucher(voucher_id)
     pending = pending_voucher_emails(voucher)
     waiting = next((m for m in pending if m.kind == "resend"), None)
     if waiting is not None:
@@ -142,8 +150,12 @@ def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None
         db.session.rollback()
         raise Conflict("This voucher's email is still scheduled; it has not been sent yet.",
                        code="not_yet_delivered")
+    if not voucher.recipient_email and voucher.order is None:
+        db.session.rollback()
+        raise Conflict("This voucher has no email address to send to; add one first.",
+                       code="no_email")
     message = queue_delivery(voucher, now=now or utcnow(), kind="resend")
-    record_audit("voucher.email_resent", voucher, actor=f"buyer:{order.purchaser_email}",
+    record_audit("voucher.email_resent", voucher, staff=staff, actor=actor,
                  after={"to_email": message.to_email})
     db.session.commit()
     return message
