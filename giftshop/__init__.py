@@ -96,20 +96,18 @@ def _migrations_dir() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from giftshop.admin.views import bp as admin_bp
-    from giftshop.api.openapi import bp as openapi_bp
-    from giftshop.api.shop import bp as api_shop_bp
-    from giftshop.api.staff import bp as api_staff_bp
+    from giftshop import admin, api, desk
     from giftshop.catalog.views import bp as catalog_bp
     from giftshop.checkout.views import bp as checkout_bp
-    from giftshop.desk.views import bp as desk_bp
-    from giftshop.ops.health import bp as health_bp
     from giftshop.embed.views import register_embed
+    from giftshop.ops.health import bp as health_bp
     from giftshop.vouchers.views import bp as vouchers_bp
 
-    for bp in (catalog_bp, checkout_bp, vouchers_bp, desk_bp, admin_bp, api_shop_bp, api_staff_bp,
-               openapi_bp, health_bp):
+    for bp in (catalog_bp, checkout_bp, vouchers_bp, health_bp):
         app.register_blueprint(bp)
+    desk.init_app(app)
+    admin.init_app(app)
+    api.init_app(app)
     register_embed(app)
 
 

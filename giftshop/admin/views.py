@@ -1,15 +1,11 @@
-"""Owner back office: the blueprint and its home page; sections live in their own modules."""
+"""The back office's home page; each section has a module of its own (`admin.init_app`)."""
 from flask import render_template
 
 from giftshop import reports
-from giftshop.admin import audit_log, campaigns, catalog, orders, staff, vouchers, website  # noqa: F401,E501  (routes)
-from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
 from giftshop.admin.forms import ButtonForm
 from giftshop.checkout.refunds import failed_refunds
 from giftshop.vouchers.failed_mail import unresolved_failures
-
-__all__ = ["bp"]
 
 
 @bp.get("")

@@ -231,7 +231,3 @@ PATHS = {
                       "403": openapi._error("Not the owner (`forbidden`)"), **_REFUSALS},
     }},
 }
-
-# Documented alongside the public API (pure dict updates; no I/O).
-openapi.STAFF_PATHS.update(PATHS)
-openapi.STAFF_SCHEMAS.update(SCHEMAS)

@@ -10,7 +10,6 @@ commits.
 import logging
 
 from giftshop.audit import record_audit
-from giftshop.checkout.events import handles
 from giftshop.checkout.orders import lock_order, order_for_intent, order_snapshot
 from giftshop.extensions import db
 from giftshop.models import Order
@@ -75,12 +74,10 @@ def close_dispute(dispute: dict) -> str:
     return status
 
 
-@handles("charge.dispute.created")
 def dispute_created(dispute: dict) -> None:
     freeze_order(dispute)
 
 
-@handles("charge.dispute.updated")
 def dispute_updated(dispute: dict) -> None:
     order = _locked_order(dispute)
     if order is not None and dispute.get("status") and order.dispute_status != dispute["status"]:
@@ -91,6 +88,5 @@ def dispute_updated(dispute: dict) -> None:
     db.session.commit()
 
 
-@handles("charge.dispute.closed")
 def dispute_closed(dispute: dict) -> None:
     close_dispute(dispute)

@@ -31,7 +31,6 @@ from sqlalchemy import select
 
 from giftshop.audit import record_audit
 from giftshop.checkout import stripe_gateway
-from giftshop.checkout.events import handles
 from giftshop.checkout.orders import lock_order, order_for_intent, order_snapshot
 from giftshop.errors import Conflict, ValidationFailed
 from giftshop.extensions import db
@@ -285,12 +284,10 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
                 refund.stripe_refund_id, order.public_id, status, len(restored))
 
 
-@handles("refund.created", "refund.updated", "charge.refund.updated")
 def refund_event(refund: dict) -> None:
     record_stripe_refund(refund)
 
 
-@handles("charge.refunded")
 def charge_refunded(charge: dict) -> None:
     """A charge's refunds; newer API versions omit the list, so it is read from Stripe."""
     listed = (charge.get("refunds") or {}).get("data")

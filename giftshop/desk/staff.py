@@ -17,12 +17,9 @@ from giftshop import attempts
 from giftshop.audit import record_audit
 from giftshop.email_address import INVALID, is_email
 from giftshop.errors import DomainError, NotFound, ValidationFailed
-from giftshop.extensions import db, login_manager
+from giftshop.extensions import db
 from giftshop.models import ApiToken, Staff
 from giftshop.models.base import utcnow
-
-login_manager.login_view = "desk.login"
-login_manager.login_message = "Please sign in to use the front desk."
 
 MIN_PASSWORD_LENGTH = 10
 SIGNIN_LIMIT = "5 per minute"
@@ -38,7 +35,6 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
-@login_manager.user_loader
 def load_staff(session_id: str) -> Staff | None:
     """The session's staff member while the session is live: active, and its session
     version still current (sign-out, a new password or disabling raise it)."""

@@ -1,7 +1,6 @@
 """Front desk pages (staff only): find a voucher, see it, read QR frames from the camera."""
 from flask import jsonify, redirect, render_template, request, url_for
 
-from giftshop.desk import actions, signin, staff  # noqa: F401  (routes; the user loader)
 from giftshop.desk import ledger
 from giftshop.desk.auth import staff_required
 from giftshop.desk.blueprint import bp
@@ -13,8 +12,6 @@ from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.lookup import find_by_code, remaining_text
 from giftshop.web import body_limit
 from giftshop.vouchers.search import find_for_desk
-
-__all__ = ["bp"]
 
 
 @bp.get("")
