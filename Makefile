@@ -55,7 +55,7 @@ seed: migrate
 	$(FLASK) seed
 
 run: seed
-	OUTBOX_THREAD=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	OUTBOX_THREAD=1 $(VENV)/bin/flask --app giftshop.devserver:create_dev_app run --host 127.0.0.1 --port 5000
 
 test: dev-deps
 	GIFTSHOP_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider tests

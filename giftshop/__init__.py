@@ -1,4 +1,5 @@
-"""West Hills Gift Shop: `create_app` wires extensions, blueprints, CLI and error handlers."""
+"""West Hills Gift Shop: `create_app` wires extensions, blueprints, CLI and error handlers;
+it starts no thread and does no I/O (`make run` starts the email sender: giftshop/devserver.py)."""
 from flask import Flask
 
 from config import Config
@@ -23,16 +24,7 @@ def create_app(config_class=Config) -> Flask:
     web.register_template_helpers(app)
     web.register_security(app)
     register_request_log(app)
-    start_outbox_thread(app)
     return app
-
-
-def start_outbox_thread(app: Flask) -> None:
-    """`make run` sends email from a background thread (OUTBOX_THREAD=1, MAIL_SERVER set)."""
-    if app.config.get("OUTBOX_THREAD") and app.config.get("MAIL_SERVER") and not app.testing:
-        from giftshop.vouchers.outbox import start_sender_thread
-
-        start_sender_thread(app)
 
 
 def _check_settings(app: Flask) -> None:
@@ -83,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     from giftshop.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
+    migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

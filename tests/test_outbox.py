@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from config import TestConfig
+from giftshop.devserver import create_dev_app
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
 from giftshop.vouchers import outbox
@@ -257,7 +259,8 @@ def test_the_background_sender_delivers_and_stops(app, smtp_server):
     assert sorted(m["To"] for m in smtp_server.messages) == ["ana@example.com", "ben@example.com"]
 
 
-def test_the_app_starts_its_sender_thread_only_when_configured(app, smtp_server, tmp_path):
+def test_make_runs_entry_point_starts_the_sender_thread_only_when_configured(
+        app, smtp_server, tmp_path):
     from tests.conftest import make_app
 
     assert "outbox_sender" not in app.extensions  # testing: never
@@ -266,10 +269,14 @@ def test_the_app_starts_its_sender_thread_only_when_configured(app, smtp_server,
         make_all_due()
         database_url = str(db.engine.url.render_as_string(hide_password=False))
         db.session.remove()
-    quiet = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True, MAIL_SERVER="")
+    settings = {"TESTING": False, "OUTBOX_THREAD": True, **smtp_server.config()}
+    plain = make_app(database_url, tmp_path, **settings)
+    assert "outbox_sender" not in plain.extensions  # create_app starts no thread
+    quiet = create_dev_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, PDF_CACHE_DIR=str(
+        tmp_path / "pdf-cache"), INSTANCE_DIR=str(tmp_path), **{**settings, "MAIL_SERVER": ""}))
     assert "outbox_sender" not in quiet.extensions  # no mail server: the page shows the outbox
-    live = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True,
-                    **smtp_server.config())
+    live = create_dev_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, PDF_CACHE_DIR=str(
+        tmp_path / "pdf-cache"), INSTANCE_DIR=str(tmp_path), **settings))
     sender = live.extensions["outbox_sender"]
     try:
         for _ in range(400):  # bounded wait for the thread's first pass
