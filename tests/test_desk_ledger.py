@@ -357,3 +357,20 @@ def test_a_unique_key_race_with_another_amount_is_refused_like_a_sequential_reus
         ledger.redeem(code, staff=desk_staff, amount_cents=2_000, idempotency_key="race")
     assert refused.value.code == "idempotency_key_reused" and refused.value.status == 422
     assert find_by_code(code).remaining == 9_000 and entry_count(code) == 2
+
+
+@pytest.mark.parametrize("attempt", ["overdraw", "bad_amount", "not_cashable", "void_by_staff"])
+def test_a_refused_service_leaves_the_session_clean(desk_staff, attempt):
+    """The one rule of who rolls back: the service, before its error leaves it (row
+    lock released, nothing pending), so a view can render the refusal as it is."""
+    code = make_voucher("money", 2_500)
+    calls = {
+        "overdraw": lambda: ledger.redeem(code, staff=desk_staff, amount_cents=2_501),
+        "bad_amount": lambda: ledger.redeem(code, staff=desk_staff, amount_cents=-1),
+        "not_cashable": lambda: ledger.cash_out(code, staff=desk_staff),
+        "void_by_staff": lambda: ledger.void_voucher(code, staff=desk_staff, reason="x"),
+    }
+    with pytest.raises(DomainError):
+        calls[attempt]()
+    assert not db.session().in_transaction()
+    assert entry_count(code) == 1

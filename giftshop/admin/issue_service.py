@@ -21,6 +21,7 @@ from giftshop.extensions import db
 from giftshop.models import Order, Product, utcnow
 from giftshop.vouchers.delivery import queue_delivery, queue_order_emails
 from giftshop.vouchers.service import issue_voucher
+from giftshop.transactions import rolls_back_on_error
 
 MODES = ("complimentary", "sold")
 DESK_METHODS = ("cash", "card at desk", "check")
@@ -103,6 +104,7 @@ def _desk_order(product: Product, what: dict, clean: dict) -> Order:
     return order
 
 
+@rolls_back_on_error
 def issue_by_hand(data: dict, *, product: Product | None, staff, today: date):
     """Issue one voucher by hand (rules in the module doc). Validates everything before
     writing anything; commits. Returns the voucher."""

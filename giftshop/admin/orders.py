@@ -84,11 +84,9 @@ def refund(order_id: int):
         made = refunds.refund_order(order.id, allocation, request_key=form.request_key.data,
                                     staff=acting_owner(), reason=form.reason.data or "")
     except ValidationFailed as exc:
-        db.session.rollback()
         return _order_page(order_id, form, error=exc.message, field_errors=exc.errors,
                            status=422)
     except (PaymentProviderError, DomainError) as exc:
-        db.session.rollback()
         return _order_page(order_id, form, error=exc.message, status=exc.status)
     flash(f"Refunded {money(made.amount_cents)} through Stripe ({made.stripe_refund_id}).",
           "info")
@@ -112,7 +110,6 @@ def issue():
                                                                            form.product.data),
                                     staff=acting_owner(), today=today_local())
         except ValidationFailed as exc:
-            db.session.rollback()
             form.apply_errors(exc.errors)
         else:
             flash(f"Issued {voucher.title}: {voucher.code}.", "info")

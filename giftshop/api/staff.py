@@ -8,7 +8,8 @@ from flask import Blueprint, request
 
 from giftshop.api import openapi
 from giftshop.desk import ledger
-from giftshop.desk.auth import api_owner_required, api_staff_required, current_api_staff
+from giftshop.desk.auth import (api_owner_required, api_staff_required, current_api_staff,
+                                 note_token_use)
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
 from giftshop.vouchers.lookup import find_by_code
@@ -16,6 +17,7 @@ from giftshop.vouchers.search import MAX_QUERY, MAX_RESULTS, search_vouchers
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.after_request(note_token_use)
 
 
 def entry_json(entry) -> dict:

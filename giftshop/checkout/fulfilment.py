@@ -5,6 +5,7 @@ from giftshop.checkout.orders import lock_order
 from giftshop.extensions import db
 from giftshop.models import Order, utcnow
 from giftshop.promotions.campaigns import issue_bonus
+from giftshop.transactions import rolls_back_on_error
 from giftshop.vouchers.delivery import queue_order_emails
 from giftshop.vouchers.service import issue_order_vouchers
 
@@ -21,7 +22,8 @@ def session_matches(order: Order, session: dict) -> bool:
     )
 
 
-def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) -> bool:
+@rolls_back_on_error
+def fulfil_order(order_id: int, session: dict | None) -> bool:
     """Mark the order paid and issue its vouchers (plus a running campaign's bonus) and
     emails, once.
 
@@ -29,20 +31,18 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
     payments). Locks the order row, so duplicate, concurrent and racing calls end in
     one set of vouchers. Returns True if this call fulfilled the order. A session
     that does not match the order (amount, currency, payment status) is logged and
-    not fulfilled. Commits unless `commit=False` (then the caller must).
+    not fulfilled. Commits, or rolls back when it fulfils nothing.
     """
     order = lock_order(order_id)
     # Stripe's word (a paid session) outranks an earlier failed/expired mark.
     if order.status not in ("pending", "failed", "expired"):
-        if commit:
-            db.session.rollback()
+        db.session.rollback()
         return False
     if session is not None and not session_matches(order, session):
         log.warning("order %s not fulfilled: session %s does not match (status %s, %s %s)",
                     order.public_id, session.get("id"), session.get("payment_status"),
                     session.get("amount_total"), session.get("currency"))
-        if commit:
-            db.session.rollback()
+        db.session.rollback()
         return False
     order.status = "paid"
     order.paid_at = utcnow()
@@ -50,11 +50,11 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
         order.payment_intent_id = session.get("payment_intent") or order.payment_intent_id
     vouchers = issue_order_vouchers(order) + issue_bonus(order)
     queue_order_emails(order, vouchers)
-    if commit:
-        db.session.commit()
+    db.session.commit()
     return True
 
 
+@rolls_back_on_error
 def mark_unpaid(order_id: int, status: str) -> bool:
     """A pending order whose payment failed or whose session expired. Commits."""
     order = lock_order(order_id)

@@ -37,6 +37,7 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
+from giftshop.transactions import rolls_back_on_error
 
 log = logging.getLogger(__name__)
 # Stripe statuses of a refund that did not (or will not) return money.
@@ -104,6 +105,7 @@ def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Vo
     return chosen
 
 
+@rolls_back_on_error
 def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str, staff=None,
                  reason: str = "") -> Refund:
     """Refund the value of the chosen vouchers through Stripe, then record it. Commits.
@@ -209,6 +211,7 @@ def _take_for_dashboard_refund(order: Order, refund: Refund) -> dict[str, int]:
     return taken
 
 
+@rolls_back_on_error
 def record_stripe_refund(obj: dict) -> str:
     """Reflect one Stripe refund object in the shop, once per refund id. Commits.
 

@@ -10,8 +10,10 @@ from giftshop.checkout.validation import validate_order
 from giftshop.errors import NotFound
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, Product
+from giftshop.transactions import rolls_back_on_error
 
 
+@rolls_back_on_error
 def place_order(data: dict, *, today: date) -> Order:
     """Validate and store a pending order with the catalog's prices snapshotted. Commits.
 
@@ -64,6 +66,7 @@ def order_total(order: Order) -> int:
     return sum(item.line_total_cents for item in order.items)
 
 
+@rolls_back_on_error
 def start_checkout(order: Order, *, replacing: str | None = None) -> str:
     """The URL the buyer pays at: a Stripe Checkout Session, or the demo pay page. Commits.
 

@@ -9,7 +9,6 @@ from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import CashOutForm, RedeemAmountForm, RedeemSessionsForm, VoidForm
 from giftshop.desk.presenter import PREFIX, undo_form, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
-from giftshop.extensions import db
 from giftshop.vouchers.lookup import amount_text, find_by_code
 
 
@@ -25,7 +24,6 @@ def _voucher_or_404(code: str):
 
 
 def _refused(voucher, exc: DomainError, **submitted):
-    db.session.rollback()
     return voucher_screen(voucher, error=exc.message, status=exc.status, **submitted)
 
 
@@ -95,7 +93,6 @@ def reverse(entry_id: int):
                                          idempotency_key=form.idempotency_key.data)
                 return _done(outcome)
             except DomainError as exc:
-                db.session.rollback()
                 error, status = exc.message, exc.status
         else:
             status = 422

@@ -13,8 +13,9 @@ from functools import wraps
 
 from flask import abort, g, request
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
-from giftshop.extensions import login_manager
+from giftshop.extensions import db, login_manager
 from giftshop.models import Staff
 from giftshop.web import error_response
 
@@ -61,11 +62,26 @@ def _forbidden():
 
 
 def _resolve_api_staff() -> Staff | None:
-    from giftshop.desk.staff import staff_for_token
+    """The token's staff member (read-only; `note_token_use` records the use afterwards)."""
+    from giftshop.desk.staff import token_holder
 
-    staff = staff_for_token(_bearer_token())
+    staff, g.api_token_due = token_holder(_bearer_token())
     g.api_staff = staff
     return staff
+
+
+def note_token_use(response):
+    """After an API request: refresh the token's `last_used_at` when it was due. Runs as
+    the staff API blueprint's after_request, outside the view's transaction."""
+    token_id = g.pop("api_token_due", None)
+    if token_id is not None:
+        from giftshop.desk.staff import record_token_use
+
+        try:
+            record_token_use(token_id)
+        except DBAPIError:  # a bookkeeping write must not turn an answer into an error
+            db.session.rollback()
+    return response
 
 
 def api_staff_required(view):

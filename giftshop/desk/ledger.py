@@ -10,8 +10,8 @@ and writes). On top of that each service:
 - is idempotent per `idempotency_key`: a repeat, even a concurrent one, returns the
   first entry and writes nothing (a unique-key race is caught, rolled back, and
   answered with the winner's entry);
-- records an audit row and commits, or raises a DomainError with a stable code and
-  leaves nothing written.
+- records an audit row and commits, or raises a DomainError with a stable code,
+  leaving nothing written and the session rolled back (`rolls_back_on_error`).
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +29,7 @@ from giftshop.vouchers import lifecycle
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import (
     find_idempotent, lock_voucher, lock_voucher_with_key, record_entry)
+from giftshop.transactions import rolls_back_on_error
 
 #: Staff may undo their redemptions for this long; the owner any time.
 STAFF_REVERSAL_WINDOW = timedelta(hours=24)
@@ -177,6 +178,7 @@ def _quantity(voucher: Voucher, amount_cents, sessions) -> int:
     return _positive_int(sessions, "sessions", "The number of sessions")
 
 
+@rolls_back_on_error
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
            sessions: int | None = None, idempotency_key: str | None = None,
            note: str = "") -> Outcome:
@@ -188,17 +190,14 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
     """
     key, note = _clean_key(idempotency_key), _clean_note(note)
     voucher, earlier = lock_voucher_with_key(_known_code(code), key)
-    try:
-        quantity = _quantity(voucher, amount_cents, sessions)
-    except ValidationFailed:
-        db.session.rollback()  # release the row lock at once
-        raise
+    quantity = _quantity(voucher, amount_cents, sessions)
     if (replayed := _replayed(earlier, "redeem", -quantity)) is not None:
         return replayed
     return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key,
                   replay_delta=-quantity)
 
 
+@rolls_back_on_error
 def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
             note: str = "", now: datetime | None = None) -> Outcome:
     """Undo a redemption with a compensating `reverse` entry that points at it.
@@ -240,6 +239,7 @@ def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool
     return any(e.kind == "redeem" and e.id not in undone for e in entries)
 
 
+@rolls_back_on_error
 def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = None,
              note: str = "") -> Outcome:
     """Pay out a money balance under $5 after at least one use: a `cashout` entry of
@@ -258,6 +258,7 @@ def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = No
                   note=note, key=key)
 
 
+@rolls_back_on_error
 def void_voucher(code: str, *, staff: Staff, reason: str,
                  idempotency_key: str | None = None) -> Outcome:
     """Owner only: take the remaining value to zero with a `void` entry carrying the

@@ -20,6 +20,7 @@ from giftshop.errors import DomainError, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import ApiToken, Staff
 from giftshop.models.base import utcnow
+from giftshop.transactions import rolls_back_on_error
 
 MIN_PASSWORD_LENGTH = 10
 SIGNIN_LIMIT = "5 per minute"
@@ -74,6 +75,7 @@ def password_errors(password: str | None) -> dict[str, str]:
     return {}
 
 
+@rolls_back_on_error
 def create_staff(email: str, password: str, *, role: str = "staff", name: str = "") -> Staff:
     """Create an active staff account with a scrypt-hashed password. Commits.
 
@@ -101,7 +103,6 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
         record_audit("staff.create", staff, actor="cli", after={"email": email, "role": role})
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
         raise DomainError(f"{email} already has an account.", code="staff_exists", status=409)
     return staff
 
@@ -150,22 +151,27 @@ def issue_token(email: str) -> str:
     return token
 
 
-def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff | None:
-    """The active staff member owning this unrevoked token, else None.
-
-    Refreshes the token's `last_used_at` at most every few minutes (commits only then).
-    """
+def token_holder(token: str | None, *, now: datetime | None = None) -> tuple[Staff | None, int | None]:
+    """(the active staff member owning this unrevoked token, else None; the token's id
+    when its `last_used_at` is due a refresh, else None). Read-only: the API records the
+    use after the request (`record_token_use`), so authorizing commits nothing."""
     if not token:
-        return None
+        return None, None
     row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.staff))
                             .where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None or not row.staff.active:
-        return None
+        return None, None
     now = now or utcnow()
-    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
-        row.last_used_at = now
-        db.session.commit()
-    return row.staff
+    due = row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY
+    return row.staff, row.id if due else None
+
+
+def record_token_use(token_id: int, *, now: datetime | None = None) -> None:
+    """Refresh a token's `last_used_at` (at most every few minutes, see `token_holder`).
+    Its own statement and commit, after the request's work is done."""
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now or utcnow()))
+    db.session.commit()
 
 
 def revoke(email: str, *, now: datetime | None = None) -> int:

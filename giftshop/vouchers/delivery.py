@@ -21,6 +21,7 @@ from giftshop.vouchers.picture import MAX_PICTURES, picture_cid
 from giftshop.vouchers.qr import voucher_url
 from giftshop.vouchers.search import refresh_search_text
 from giftshop.localtime import LOCAL_TZ
+from giftshop.transactions import rolls_back_on_error
 
 DELIVERY_HOUR = time(9, 0)
 _VOUCHER_EMAILS = ("delivery", "resend")
@@ -123,6 +124,7 @@ def pending_voucher_emails(voucher: Voucher) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)))
 
 
+@rolls_back_on_error
 def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None) -> OutboxMessage:
     """The buyer's resend from the order page: a paid order's voucher, as `resend`."""
     if not order.is_paid:
@@ -130,6 +132,7 @@ def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None
     return resend(order_voucher(order, code).id, actor=f"buyer:{order.purchaser_email}", now=now)
 
 
+@rolls_back_on_error
 def resend(voucher_id: int, *, staff=None, actor: str | None = None,
            now: datetime | None = None) -> OutboxMessage:
     """Queue the voucher's email again, to be sent at once (the buyer's and the owner's
@@ -147,11 +150,9 @@ def resend(voucher_id: int, *, staff=None, actor: str | None = None,
         db.session.rollback()
         return waiting
     if voucher.delivered_at is None and any(m.kind == "delivery" for m in pending):
-        db.session.rollback()
         raise Conflict("This voucher's email is still scheduled; it has not been sent yet.",
                        code="not_yet_delivered")
     if not voucher.recipient_email and voucher.order is None:
-        db.session.rollback()
         raise Conflict("This voucher has no email address to send to; add one first.",
                        code="no_email")
     message = queue_delivery(voucher, now=now or utcnow(), kind="resend")
@@ -161,6 +162,7 @@ def resend(voucher_id: int, *, staff=None, actor: str | None = None,
     return message
 
 
+@rolls_back_on_error
 def correct_recipient_email(order: Order, code: str, new_email: str, *,
                             now: datetime | None = None) -> Voucher:
     """The buyer changes where a not-yet-delivered voucher is emailed. Commits.
@@ -173,6 +175,7 @@ def correct_recipient_email(order: Order, code: str, new_email: str, *,
                              actor=f"buyer:{order.purchaser_email}")
 
 
+@rolls_back_on_error
 def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=None,
                       actor: str | None = None, after_delivery: bool = False,
                       now: datetime | None = None) -> Voucher:
@@ -189,7 +192,6 @@ def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=Non
         raise ValidationFailed({"recipient_email": INVALID})
     voucher = lock_voucher(voucher_id)
     if voucher.delivered_at is not None and not after_delivery:
-        db.session.rollback()
         raise Conflict("This voucher was already delivered; use “Resend” instead.",
                        code="already_delivered")
     before = voucher.recipient_email
