@@ -10,8 +10,6 @@ from giftshop.localtime import today_local
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
 
-LEDGER_KINDS = ("issue", "redeem", "reverse", "cashout", "void", "refund", "adjust")
-
 
 class Voucher(db.Model):
     """A gift certificate (cents) or a sessions package (a count).
