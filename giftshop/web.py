@@ -1,4 +1,6 @@
 """Web plumbing shared by every blueprint: error pages, template filters, security headers."""
+from datetime import datetime
+
 from flask import Flask, Response, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
