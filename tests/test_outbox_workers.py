@@ -121,9 +121,7 @@ def test_claiming_takes_a_batch_oldest_first_and_leaves_the_rest(app, smtp_serve
     with app.app_context():
         for _ in range(4):
             demo_paid_order(quantity=2)
-        # All due at one moment (a gift's 9:00 delivery may still be ahead today in
-        # Portland), so "oldest first" is id order whatever the time of day.
-        make_all_due()
+        make_all_due()  # one due time for all: before 9:00 Pacific today's deliveries wait
         now = tomorrow()
         ids = [m.id for m in rows()]
         first = outbox.claim_batch(now, 5)

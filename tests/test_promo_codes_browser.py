@@ -96,3 +96,44 @@ def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
         order = db.session.scalars(select(Order)).one()
         assert (order.status, order.total_cents, order.discount_cents) == ("paid", 32_000, 8_000)
         assert [v.value_cents for v in order.vouchers] == [32_000]
+
+
+def test_a_code_discounts_the_gifts_but_never_the_gratuity(app, live_server):
+    """Both at once, at 390×844: a 20% gratuity on the 4-pack ($80) and a 20% code. The
+    gifts are discounted ($400 → $320), the gratuity is not: $400 charged, and the
+    voucher is worth what was paid for the gift."""
+    make_staff(app, OWNER_EMAIL, "owner")
+    with sync_playwright() as p:
+        browser = launch(p)
+        owner = browser.new_context(viewport=DESKTOP).new_page()
+        browser_sign_in(owner, live_server, OWNER_EMAIL)
+        create_code(owner, live_server)
+
+        buyer = browser.new_context(viewport=PHONE).new_page()
+        buyer.goto(live_server + "/p/pain-management-4-pack")
+        buyer.fill("#purchaser_name", "Ana Buyer")
+        buyer.fill("#purchaser_email", "ana@example.com")
+        buyer.check("input[name=delivery][value=me]")
+        buyer.locator(".gratuity-option", has_text="20%").click()
+        buyer.get_by_role("button", name="Review my order").click()
+        expect(buyer.locator("#order-total")).to_have_text("$480.00")
+
+        buyer.get_by_label("Promo code").fill("spring20")
+        buyer.get_by_role("button", name="Apply").click()
+        expect(buyer.locator("#order-subtotal")).to_have_text("$400.00")
+        expect(buyer.locator("#order-discount")).to_have_text("−$80.00")
+        expect(buyer.locator("#order-gratuity-line")).to_have_text("+$80.00")
+        expect(buyer.locator("#order-total")).to_have_text("$400.00")
+        expect(buyer.locator("#order-gratuity")).to_have_text("(includes $80.00 gratuity)")
+        assert buyer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(buyer, "review-promo-gratuity-390.png")
+
+        buyer.locator("#pay").click()
+        buyer.get_by_role("button", name="Pay $400.00 (demo)").click()
+        buyer.wait_for_url(f"{live_server}/orders/*")
+        expect(buyer.locator("#order-status")).to_have_text("paid")
+        browser.close()
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert (order.status, order.total_cents, order.discount_cents) == ("paid", 40_000, 8_000)
+        assert [(v.value_cents, v.gratuity_cents) for v in order.vouchers] == [(32_000, 8_000)]

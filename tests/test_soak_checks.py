@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bench.soak_checks import CHECKS, checks, failures, memory_bounded
 from giftshop.extensions import db
-from giftshop.models import Order
+from giftshop.models import Order, OutboxMessage, utcnow
 from giftshop.vouchers import outbox
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.support.factories import demo_paid_order
@@ -66,6 +66,10 @@ def test_the_database_checks_see_each_kind_of_broken_state(app, smtp_server):
     with app.app_context():
         orders = [demo_paid_order(quantity=2)[0], demo_paid_order()[0]]
         make_all_due()
+        # The checks count an email as due from its `send_after`: before 9:00 Pacific,
+        # today's deliveries would still be "not yet due".
+        db.session.execute(OutboxMessage.__table__.update().values(send_after=utcnow()))
+        db.session.commit()
         assert len(outbox.send_due(limit=50).sent) == 5
         url = db.engine.url.render_as_string(hide_password=False)
         order_id = db.session.scalar(select(Order.id).where(Order.public_id == orders[0]))
