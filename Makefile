@@ -55,7 +55,7 @@ seed: migrate
 	$(FLASK) seed
 
 run: seed
-	OUTBOX_THREAD=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	OUTBOX_THREAD=1 $(VENV)/bin/flask --app giftshop.devserver:create_dev_app run --host 127.0.0.1 --port 5000
 
 test: dev-deps
 	GIFTSHOP_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider tests
@@ -67,7 +67,7 @@ test-sqlite: dev-deps
 test-postgresql: dev-deps
 	GIFTSHOP_TEST_DB=postgresql GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m pytest -q tests $(ARGS)
 
-# Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (~10 min).
+# Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (about 6 minutes; last run 324 s).
 bench: dev-deps
 	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.run
 

@@ -51,7 +51,7 @@ def queue_orders(db_url: str, workdir: str, orders: int) -> int:
     from giftshop.checkout.service import place_order
     from giftshop.extensions import db
     from giftshop.models import OutboxMessage
-    from giftshop.web import today_local
+    from giftshop.localtime import today_local
 
     rng = random.Random(15)
     app = create_app()

@@ -1,4 +1,5 @@
-"""West Hills Gift Shop: `create_app` wires extensions, blueprints, CLI and error handlers."""
+"""West Hills Gift Shop: `create_app` wires extensions, blueprints, CLI and error handlers;
+it starts no thread and does no I/O (`make run` starts the email sender: giftshop/devserver.py)."""
 from flask import Flask
 
 from config import Config
@@ -23,16 +24,7 @@ def create_app(config_class=Config) -> Flask:
     web.register_template_helpers(app)
     web.register_security(app)
     register_request_log(app)
-    start_outbox_thread(app)
     return app
-
-
-def start_outbox_thread(app: Flask) -> None:
-    """`make run` sends email from a background thread (OUTBOX_THREAD=1, MAIL_SERVER set)."""
-    if app.config.get("OUTBOX_THREAD") and app.config.get("MAIL_SERVER") and not app.testing:
-        from giftshop.vouchers.outbox import start_sender_thread
-
-        start_sender_thread(app)
 
 
 def _check_settings(app: Flask) -> None:
@@ -84,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     from giftshop.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
+    migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -98,21 +90,19 @@ def _migrations_dir() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from giftshop.admin.views import bp as admin_bp
-    from giftshop.api.openapi import bp as openapi_bp
-    from giftshop.api.shop import bp as api_shop_bp
-    from giftshop.api.staff import bp as api_staff_bp
+    from giftshop import admin, api, desk
     from giftshop.catalog.views import bp as catalog_bp
     from giftshop.checkout.views import bp as checkout_bp
-    from giftshop.desk.views import bp as desk_bp
-    from giftshop.ops.health import bp as health_bp
     from giftshop.embed.views import register_embed
+    from giftshop.ops.health import bp as health_bp
     from giftshop.vouchers.unsubscribe import bp as reminders_bp
     from giftshop.vouchers.views import bp as vouchers_bp
 
-    for bp in (catalog_bp, checkout_bp, vouchers_bp, reminders_bp, desk_bp, admin_bp,
-               api_shop_bp, api_staff_bp, openapi_bp, health_bp):
+    for bp in (catalog_bp, checkout_bp, vouchers_bp, reminders_bp, health_bp):
         app.register_blueprint(bp)
+    desk.init_app(app)
+    admin.init_app(app)
+    api.init_app(app)
     register_embed(app)
 
 

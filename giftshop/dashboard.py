@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, select
 from giftshop import reports
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 
 CHART_MONTHS = 12
 

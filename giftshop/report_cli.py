@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from giftshop import reports
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 
 report_cli = AppGroup("report", help="Owner reports.")
 

@@ -20,7 +20,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
-from giftshop.web import LOCAL_TZ, today_local
+from giftshop.localtime import LOCAL_TZ, today_local
+from giftshop.money import dollars, money
 
 # Vouchers that still owe something: active ones, frozen by a dispute or not; never
 # an expired promotional one (see Voucher.expired).
@@ -58,18 +59,12 @@ class Liability:
         ]
 
 
-def dollars(cents: int) -> str:
-    """Cents as a plain decimal for CSV: 71666 → '716.66' (no $ or thousands commas)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
 def liability(today: date | None = None) -> Liability:
     """What the shop still owes holders on `today` (Portland; default now), in one
     aggregate query."""
     money = Voucher.kind == "money"
     sessions = Voucher.kind == "sessions"
-    session_value = (Voucher.remaining * Voucher.value_cents) // Voucher.initial
+    session_value = Voucher.value_of(Voucher.remaining)
     value = case((money, Voucher.remaining), else_=session_value)
     row = db.session.execute(
         select(
@@ -247,8 +242,6 @@ def to_csv(rows: list[dict]) -> str:
 
 def liability_text(report: Liability, today: date | None = None) -> str:
     """The figures as the CLI prints them."""
-    from giftshop.web import money
-
     heading = "Outstanding liability" + (f" on {today.isoformat()}" if today else "")
     return "\n".join([
         heading,

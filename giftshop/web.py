@@ -1,8 +1,7 @@
 """Web plumbing shared by every blueprint: error pages, template filters, security headers."""
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import Flask, abort, jsonify, make_response, render_template, request
+from flask import Flask, Response, abort, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -11,9 +10,11 @@ from werkzeug.routing import IntegerConverter
 from giftshop.attempts import retry_words
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db, limiter
+from giftshop.localtime import local_date, local_time
 from giftshop.models.base import MAX_DB_INT
+from giftshop.money import money, whole_money
+from giftshop.practice import practice_info
 
-LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 MAX_PAGE = 100_000
 
 
@@ -180,37 +181,6 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
-def money(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
-
-
-def whole_money(cents: int) -> str:
-    """$150 for whole dollars, $62.50 otherwise."""
-    return f"${cents // 100:,}" if cents % 100 == 0 else money(cents)
-
-
-def local_time(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
-
-
-def local_date(value: date | datetime | None, fmt: str = "%B %-d, %Y") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TZ)
-    return value.strftime(fmt)
-
-
-def today_local() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def keep_private(response):
     """For responses that show voucher codes: never stored by a cache, never indexed."""
     response = make_response(response)
@@ -219,24 +189,27 @@ def keep_private(response):
     return response
 
 
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF shown in the browser (not downloaded), kept private like the codes it prints."""
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return keep_private(response)
+
+
 def register_template_helpers(app: Flask) -> None:
     from giftshop.vouchers.codes import format_code
+    from giftshop.vouchers.lookup import remaining_text
 
     app.jinja_env.filters.update(
         money=money, whole_money=whole_money, local_time=local_time, local_date=local_date,
-        code=format_code,
+        code=format_code, remaining=remaining_text,
     )
 
     @app.context_processor
     def practice():
         cfg = app.config
         return {
-            "practice": {
-                "name": cfg["PRACTICE_NAME"], "address": cfg["PRACTICE_ADDRESS"],
-                "phone": cfg["PRACTICE_PHONE"], "license": cfg["PRACTICE_LICENSE"],
-                "hours": cfg["PRACTICE_HOURS"],
-                "tel": "+1" + "".join(ch for ch in cfg["PRACTICE_PHONE"] if ch.isdigit()),
-            },
+            "practice": practice_info(cfg),
             "demo_payments": cfg["DEMO_PAYMENTS"],
             "booking_url": cfg["BOOKING_URL"],
         }

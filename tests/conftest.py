@@ -94,3 +94,11 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def ledger_fixture(app):
+    """The reports' hand-computed history (tests/support/factories.py: ledger_history)."""
+    from tests.support.factories import ledger_history
+
+    ledger_history(app)

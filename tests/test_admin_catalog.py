@@ -4,7 +4,7 @@ from sqlalchemy import select
 from giftshop.extensions import db
 from giftshop.models import AuditLog, OrderItem, Product
 from giftshop.checkout.service import place_order
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import owner_client
 from tests.support.web import csrf_token, post_form
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Refund, Voucher
 from giftshop.vouchers.codes import format_code
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import owner_client
 from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
 from tests.support.web import post_form

@@ -7,10 +7,9 @@ from giftshop.audit import record_audit
 from giftshop.extensions import db
 from giftshop.models import Product
 from tests.support.auth import owner_client
-from tests.test_reports import ledger_fixture  # noqa: F401  (the hand-computed history)
 
 
-def test_reports_page_shows_the_hand_computed_figures(app, ledger_fixture):  # noqa: F811
+def test_reports_page_shows_the_hand_computed_figures(app, ledger_fixture):
     page = owner_client(app).get("/admin/reports").get_data(as_text=True)
     assert 'id="liability-money">$40.00' in page
     assert 'id="liability-sessions">$716.66' in page
@@ -18,7 +17,7 @@ def test_reports_page_shows_the_hand_computed_figures(app, ledger_fixture):  # n
     assert "2026-01" in page and "$500.00" in page and "-$83.34" in page
 
 
-def test_each_report_downloads_as_csv_with_the_same_figures(app, ledger_fixture):  # noqa: F811
+def test_each_report_downloads_as_csv_with_the_same_figures(app, ledger_fixture):
     client = owner_client(app)
     liability = client.get("/admin/reports/liability.csv")
     assert liability.mimetype == "text/csv"

@@ -1,12 +1,18 @@
 """The owner's voucher list with filters, email corrections and resends."""
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from giftshop.extensions import db
+from giftshop.localtime import today_local
 from giftshop.models import AuditLog, OutboxMessage, Voucher, utcnow
-from giftshop.vouchers.ledger import record_entry
+from giftshop.vouchers import lifecycle
+from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.vouchers.service import issue_voucher
+from tests.support import factories
 from tests.support.auth import owner_client
+from tests.support.factories import demo_paid_order
 from tests.support.web import csrf_token, post_form
 
 
@@ -20,11 +26,14 @@ def five_states(app):
                                     recipient_name=f"{state} holder",
                                     recipient_email=f"{state}@example.com")
             made[state] = voucher
-        record_entry(made["used_up"], "redeem", -5_000)
-        record_entry(made["voided"], "void", -5_000)
-        made["voided"].status = "voided"
-        made["refunded"].status = "refunded"
-        made["frozen"].frozen = True
+        db.session.commit()
+        # Each state the way the app reaches it: the desk, the lifecycle, a refund entry.
+        factories.redeem(made["used_up"].code, 5_000)
+        lifecycle.void(lock_voucher(made["voided"].id), reason="sold by mistake")
+        refunded = lock_voucher(made["refunded"].id)
+        record_entry(refunded, "refund", -5_000)
+        lifecycle.close_refunded(refunded)
+        lifecycle.freeze(lock_voucher(made["frozen"].id), actor="stripe", reason={})
         db.session.commit()
         codes = {state: v.code for state, v in made.items()}
         db.session.remove()
@@ -98,3 +107,31 @@ def test_resend_queues_the_voucher_email_now(app, five_states):
         assert (mail.kind, mail.to_email) == ("resend", "frozen@example.com")
         assert db.session.scalars(select(AuditLog.action).where(
             AuditLog.action == "voucher.email_resent")).one()
+
+
+def test_the_owners_resend_is_the_buyers_one_double_click_and_schedule_rules(app):
+    """One resend service: a second click while the resend waits queues nothing more,
+    and a voucher whose first delivery is still scheduled is not sent early."""
+    with app.app_context():
+        _, (later,) = demo_paid_order(deliver_on=today_local() + timedelta(days=3))
+        _, (now,) = demo_paid_order()
+        ids = {code: db.session.scalar(select(Voucher.id).where(Voucher.code == code))
+               for code in (later, now)}
+        # the first delivery of `now` went out
+        db.session.get(Voucher, ids[now]).delivered_at = utcnow()
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.voucher_id == ids[now])
+                           .values(status="sent"))
+        db.session.commit()
+    client = owner_client(app)
+    token = csrf_token(client, "/admin/vouchers")
+    early = client.post(f"/admin/vouchers/{ids[later]}/resend", data={"csrf_token": token},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "still scheduled" in early
+    for _ in range(2):
+        client.post(f"/admin/vouchers/{ids[now]}/resend", data={"csrf_token": token})
+    with app.app_context():
+        resends = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "resend")).all()
+        assert [(m.voucher_id, m.status) for m in resends] == [(ids[now], "pending")]
+        assert len(db.session.scalars(select(AuditLog).where(
+            AuditLog.action == "voucher.email_resent")).all()) == 1

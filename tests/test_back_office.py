@@ -10,7 +10,7 @@ from giftshop.checkout.fulfilment import fulfil_order
 from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import Product
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import owner_client, staff_client
 from tests.support.web import csrf_token, post_form
 

@@ -14,7 +14,7 @@ from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import Product, Voucher
 from giftshop.vouchers.ledger import record_entry
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
 from tests.test_desk_browser import inside_viewport_without_scrolling, launch

@@ -9,7 +9,7 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from tests.conftest import make_app
 from tests.support.databases import fresh_database
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 
 def _state():
@@ -42,8 +42,8 @@ def _restored_state(backup_file, tmp_path, name):
 def _sell_and_redeem():
     codes = []
     for _ in range(3):
-        codes += paid_order(amount_cents=20_000, quantity=2)[1]
-    codes += paid_order(slug="pain-management-6-pack", quantity=2)[1]
+        codes += demo_paid_order(amount_cents=20_000, quantity=2)[1]
+    codes += demo_paid_order(slug="pain-management-6-pack", quantity=2)[1]
     for code in codes[:6]:
         ledger.redeem(code, staff=None, amount_cents=2_500)
     ledger.redeem(codes[6], staff=None, sessions=2)
@@ -93,7 +93,7 @@ def test_a_backup_taken_during_redemptions_restores_to_a_consistent_equal_shop(
 
 def test_restore_refuses_a_database_that_already_has_sales(app, runner, tmp_path):
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         codes_before = set(db.session.scalars(select(Voucher.code)))
         db.session.remove()
     backup_file = tmp_path / "shop.backup"

@@ -10,7 +10,7 @@ from giftshop.extensions import db
 from giftshop.models import AuditLog, BonusCampaign, OutboxMessage, Voucher
 from giftshop.vouchers.outbox import attachments_for
 from giftshop.vouchers.pdf import voucher_html
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import owner_client
 from tests.support.web import post_form
 from tests.test_demo_purchase import buy

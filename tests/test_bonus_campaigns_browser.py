@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from giftshop.web import local_date, today_local
+from giftshop.localtime import local_date, today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
 from tests.test_desk_browser import PHONE, launch

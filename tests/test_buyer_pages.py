@@ -10,7 +10,7 @@ from giftshop import create_app
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
 from giftshop.vouchers.pdf import voucher_pdf
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.web import pay_from_review, post_form
 
 BUYER = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com"}

@@ -11,7 +11,7 @@ from giftshop.extensions import db
 from giftshop.models import utcnow
 from giftshop.vouchers.ledger import record_entry
 from tests.support.auth import owner_client
-from tests.test_reports import at, ledger_fixture, refund, sold, utc, voucher  # noqa: F401
+from tests.support.factories import at, refund, sold, utc, voucher
 
 
 def by_label(figures):

@@ -163,9 +163,9 @@ def voucher_frame(app, code: str, workdir: Path) -> Image.Image:
         qr = qrcode.make(f"{app.config['SHOP_BASE_URL']}/v/{code}").convert("L")
     else:
         with app.app_context():
-            from giftshop.desk.ledger import voucher_by_code
+            from giftshop.vouchers.lookup import find_by_code
 
-            pdf = voucher_pdf(voucher_by_code(code))
+            pdf = voucher_pdf(find_by_code(code))
         (workdir / "voucher.pdf").write_bytes(pdf)
         subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile",
                         str(workdir / "voucher.pdf"), str(workdir / "voucher")], check=True)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from giftshop.vouchers.lookup import find_by_code
 from giftshop.desk import ledger
 from giftshop.desk.staff import create_staff
 from giftshop.errors import DomainError
@@ -54,7 +55,7 @@ def entry_count(code: str) -> int:
 
 
 def assert_ledger_sums(code: str) -> None:
-    voucher = ledger.voucher_by_code(code)
+    voucher = find_by_code(code)
     db.session.refresh(voucher)
     deltas = db.session.scalar(select(func.sum(LedgerEntry.delta))
                                .where(LedgerEntry.voucher_id == voucher.id,
@@ -82,7 +83,7 @@ def test_redeeming_past_zero_is_refused(desk_staff):
     ledger.redeem(sessions, staff=desk_staff, sessions=1)
     error = refused(lambda: ledger.redeem(sessions, staff=desk_staff, sessions=1))
     assert error.code == "no_sessions_left"
-    assert entry_count(code) == 1 and ledger.voucher_by_code(code).remaining == 2_500
+    assert entry_count(code) == 1 and find_by_code(code).remaining == 2_500
 
 
 def test_bad_quantities_and_unknown_codes_are_refused(desk_staff):
@@ -109,7 +110,7 @@ def test_a_repeated_idempotency_key_is_a_no_op(desk_staff):
     first = ledger.redeem(code, staff=desk_staff, sessions=1, idempotency_key="double-tap")
     again = ledger.redeem(code, staff=desk_staff, sessions=1, idempotency_key="double-tap")
     assert again.entry.id == first.entry.id and not again.created
-    assert ledger.voucher_by_code(code).remaining == 5 and entry_count(code) == 2
+    assert find_by_code(code).remaining == 5 and entry_count(code) == 2
     reused = refused(lambda: ledger.redeem(code, staff=desk_staff, sessions=2,
                                            idempotency_key="double-tap"))
     assert reused.code == "idempotency_key_reused"
@@ -190,7 +191,7 @@ def test_only_the_owner_voids_and_a_voided_voucher_takes_nothing_more(desk_staff
 
 def test_a_frozen_voucher_cannot_be_redeemed(desk_staff):
     code = make_voucher("sessions", 6)
-    voucher = ledger.voucher_by_code(code)
+    voucher = find_by_code(code)
     voucher.frozen = True
     db.session.commit()
     error = refused(lambda: ledger.redeem(code, staff=desk_staff, sessions=1))
@@ -204,7 +205,7 @@ def test_remaining_always_equals_initial_plus_the_sum_of_entries(desk_staff, own
     ledger.reverse(entries[1].id, staff=desk_staff)
     ledger.reverse(entries[3].id, staff=owner)
     ledger.redeem(code, staff=desk_staff, amount_cents=10_000)
-    voucher = ledger.voucher_by_code(code)
+    voucher = find_by_code(code)
     assert voucher.remaining == 20_000 - 1_234 - 99 - 10_000
     assert_ledger_sums(code)
     rows = ledger.history(voucher)
@@ -258,7 +259,7 @@ def test_fifty_desks_redeeming_one_of_six_sessions_succeed_exactly_six_times(app
                                                      idempotency_key=str(uuid.uuid4())))
     assert results.count("ok") == 6
     assert results.count("no_sessions_left") == 44
-    assert ledger.voucher_by_code(code).remaining == 0
+    assert find_by_code(code).remaining == 0
     assert entry_count(code) == 7
     assert_ledger_sums(code)
 
@@ -271,7 +272,7 @@ def test_forty_ten_dollar_redemptions_of_a_hundred_succeed_exactly_ten_times(app
                                                      amount_cents=1_000))
     assert results.count("ok") == 10
     assert results.count("insufficient_balance") == 30
-    assert ledger.voucher_by_code(code).remaining == 0
+    assert find_by_code(code).remaining == 0
     assert_ledger_sums(code)
 
 
@@ -288,7 +289,7 @@ def test_one_idempotency_key_sent_ten_times_at_once_writes_one_entry(app, desk_s
     results = _hammer(app, 10, redeem)
     assert results == ["ok"] * 10 and len(set(ids)) == 1
     assert entry_count(code) == 2
-    assert ledger.voucher_by_code(code).remaining == 7_500
+    assert find_by_code(code).remaining == 7_500
 
 
 @pytest.mark.postgresql_only
@@ -298,7 +299,7 @@ def test_concurrent_reversals_of_one_redemption_undo_it_once(app, desk_staff):
     db.session.remove()
     results = _hammer(app, 8, lambda: ledger.reverse(entry_id, staff=_staff(staff_id)))
     assert results.count("ok") == 1 and results.count("already_reversed") == 7
-    assert ledger.voucher_by_code(code).remaining == 10_000
+    assert find_by_code(code).remaining == 10_000
 
 
 def test_a_unique_key_race_is_answered_with_the_winners_entry(desk_staff, monkeypatch):
@@ -318,7 +319,7 @@ def test_a_unique_key_race_is_answered_with_the_winners_entry(desk_staff, monkey
     outcome = ledger.redeem(code, staff=desk_staff, sessions=1, idempotency_key="race")
     assert blind["calls"] == 1  # then the IntegrityError handler finds the winner
     assert outcome.entry.id == winner.id and not outcome.created
-    assert ledger.voucher_by_code(code).remaining == 5 and entry_count(code) == 2
+    assert find_by_code(code).remaining == 5 and entry_count(code) == 2
 
 
 @pytest.mark.postgresql_only
@@ -355,4 +356,21 @@ def test_a_unique_key_race_with_another_amount_is_refused_like_a_sequential_reus
     with pytest.raises(DomainError) as refused:
         ledger.redeem(code, staff=desk_staff, amount_cents=2_000, idempotency_key="race")
     assert refused.value.code == "idempotency_key_reused" and refused.value.status == 422
-    assert ledger.voucher_by_code(code).remaining == 9_000 and entry_count(code) == 2
+    assert find_by_code(code).remaining == 9_000 and entry_count(code) == 2
+
+
+@pytest.mark.parametrize("attempt", ["overdraw", "bad_amount", "not_cashable", "void_by_staff"])
+def test_a_refused_service_leaves_the_session_clean(desk_staff, attempt):
+    """The one rule of who rolls back: the service, before its error leaves it (row
+    lock released, nothing pending), so a view can render the refusal as it is."""
+    code = make_voucher("money", 2_500)
+    calls = {
+        "overdraw": lambda: ledger.redeem(code, staff=desk_staff, amount_cents=2_501),
+        "bad_amount": lambda: ledger.redeem(code, staff=desk_staff, amount_cents=-1),
+        "not_cashable": lambda: ledger.cash_out(code, staff=desk_staff),
+        "void_by_staff": lambda: ledger.void_voucher(code, staff=desk_staff, reason="x"),
+    }
+    with pytest.raises(DomainError):
+        calls[attempt]()
+    assert not db.session().in_transaction()
+    assert entry_count(code) == 1

@@ -9,9 +9,10 @@ import pytest
 import qrcode
 from PIL import Image
 
+from giftshop.vouchers.lookup import find_by_code
 from giftshop.desk import ledger
 from giftshop.extensions import db
-from giftshop.web import local_time
+from giftshop.localtime import local_time
 from tests.support.auth import owner_client, staff_client
 from tests.test_desk_ledger import entry_count, make_voucher
 
@@ -56,7 +57,7 @@ def test_double_submitting_the_redeem_form_redeems_once(app, pages):
     done = desk.get(first.headers["Location"]).get_data(as_text=True)
     assert "$62.50 of $100.00" in done and "Redeemed $37.50" in done
     with app.app_context():
-        assert entry_count(code) == 2 and ledger.voucher_by_code(code).remaining == 6_250
+        assert entry_count(code) == 2 and find_by_code(code).remaining == 6_250
 
 
 def test_the_redeem_form_refuses_bad_amounts_and_overdrafts_clearly(app, pages):
@@ -80,7 +81,7 @@ def test_the_voucher_screen_shows_what_remains_and_the_history_in_pacific_time(a
     html = desk.get(url).get_data(as_text=True)
     assert "4 of 6 sessions left" in html and "Rosa Holder" in html
     with app.app_context():
-        entry = ledger.history(ledger.voucher_by_code(code))[-1]
+        entry = ledger.history(find_by_code(code))[-1]
         assert local_time(entry.created_at) in html
     assert "Redeemed 2 sessions" in html and "desk@westhillsmassage.test" in html
 
@@ -100,7 +101,7 @@ def test_the_success_screen_undoes_a_redemption_in_one_tap_once(app, pages):
     redeemed = desk.post(f"{url}/redeem", data=page_form(desk, url, "redeem", sessions="1"))
     done_url = redeemed.headers["Location"]
     with app.app_context():
-        entry_id = ledger.history(ledger.voucher_by_code(code))[-1].id
+        entry_id = ledger.history(find_by_code(code))[-1].id
     done_html = desk.get(done_url).get_data(as_text=True)
     assert "5 of 6 sessions left" in done_html and "Undo: give back 1 session" in done_html
     undo_url = f"/desk/entries/{entry_id}/reverse"
@@ -132,7 +133,7 @@ def test_staff_cannot_undo_from_the_success_screen_after_the_window(app, pages):
                          data=page_form(desk, url, "redeem", amount="10")).headers["Location"]
     assert "Undo: give back $10.00" in desk.get(done_url).get_data(as_text=True)
     with app.app_context():
-        entry = ledger.history(ledger.voucher_by_code(code))[-1]
+        entry = ledger.history(find_by_code(code))[-1]
         entry.created_at -= ledger.STAFF_REVERSAL_WINDOW + timedelta(minutes=1)
         db.session.commit()
     assert "Undo: give back" not in desk.get(done_url).get_data(as_text=True)

@@ -8,10 +8,10 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
 from giftshop.vouchers import outbox
 from giftshop.vouchers.failed_mail import queue_owner_digest
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 from tests.support.auth import OWNER_EMAIL, owner_client
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 # The injected clock: deliveries are due at 9:00 Pacific, the digest from 8:00.
 DAY_ONE = datetime(2031, 3, 4, 10, 0, tzinfo=LOCAL_TZ)
@@ -24,7 +24,7 @@ def app_config(smtp_server):  # noqa: F811
 
 def bounced_delivery(smtp_server, address="ben@typo.example"):
     smtp_server.refuse[address] = "550 5.1.1 No such mailbox"
-    paid_order(recipient=("Ben Holder", address))
+    demo_paid_order(recipient=("Ben Holder", address))
     report = outbox.send_due(DAY_ONE)
     assert len(report.failed) == 1
     return db.session.get(OutboxMessage, report.failed[0])
@@ -89,7 +89,7 @@ def test_the_owner_gets_one_digest_a_day_and_never_about_the_digest(app, smtp_se
 def test_no_digest_when_nothing_failed(app, smtp_server):
     owner_client(app)
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         outbox.run_pass(DAY_ONE)
         assert digests(smtp_server) == [] and len(smtp_server.messages) == 2
 

@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 from giftshop.vouchers import outbox
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.test_desk_browser import launch
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 from tests.test_outbox import tomorrow
 
 BOOKING = "https://book.example.com/west-hills"
@@ -27,7 +27,7 @@ def app_config(smtp_server):  # noqa: F811
 
 def sent_emails(app, smtp_server, **order) -> dict:
     with app.app_context():
-        _, codes = paid_order(**order)
+        _, codes = demo_paid_order(**order)
         report = outbox.send_due(tomorrow())
         assert report.sent and not report.failed
     return {m["To"]: m for m in smtp_server.messages}, codes

@@ -64,7 +64,7 @@ def test_the_receipt_email_names_the_gratuity(app):
     with app.test_request_context():
         from giftshop.checkout.fulfilment import fulfil_order
         from giftshop.checkout.service import place_order
-        from giftshop.web import today_local
+        from giftshop.localtime import today_local
 
         order = place_order({"purchaser": {"name": "Ana", "email": "ana@example.com"},
                              "items": [{"product": "gift-certificate", "amount_cents": 15_000,

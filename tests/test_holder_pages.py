@@ -3,38 +3,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.checkout.service import place_order
 from giftshop.extensions import db
-from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Staff, Voucher
+from giftshop.models import AuditLog, LedgerEntry, OutboxMessage, Staff, Voucher
 from giftshop.vouchers.codes import format_code
-from giftshop.vouchers.ledger import record_entry
-from giftshop.web import today_local
+from giftshop.localtime import today_local
+from tests.support import factories
 from tests.support.auth import sign_in
+from tests.support.factories import demo_paid_order
 from tests.support.web import post_form
 
 
-def paid_order(*, slug="gift-certificate", amount_cents=10_000, quantity=1,
-               recipient=("Ben Holder", "ben@example.com"), deliver_on=None,
-               message="Feel better!") -> tuple[str, list[str]]:
-    """A demo-paid order through the real services; returns (public_id, voucher codes)."""
-    item = {"product": slug, "quantity": quantity, "message": message,
-            "deliver_on": (deliver_on or today_local()).isoformat()}
-    if slug == "gift-certificate":
-        item["amount_cents"] = amount_cents
-    if recipient:
-        item["recipient"] = {"name": recipient[0], "email": recipient[1]}
-    order = place_order({"purchaser": {"name": "Ana Buyer", "email": "ana@example.com"},
-                         "items": [item]}, today=today_local())
-    fulfil_order(order.id, None)
-    order = db.session.get(Order, order.id)
-    return order.public_id, [v.code for v in order.vouchers]
-
-
-def redeem(code: str, delta: int, staff_id=None) -> None:
-    voucher = db.session.scalar(select(Voucher).where(Voucher.code == code))
-    record_entry(voucher, "redeem", -delta, staff_id=staff_id, note="desk note: secret")
-    db.session.commit()
+def redeem(code: str, delta: int, staff=None) -> None:
+    factories.redeem(code, delta, staff=staff, note="desk note: secret")
 
 
 def test_the_qr_page_shows_what_remains_status_history_pdf_and_booking(app, client):
@@ -42,8 +22,8 @@ def test_the_qr_page_shows_what_remains_status_history_pdf_and_booking(app, clie
         staff = Staff(email="desk@example.com", name="Dana Desk", password_hash="x", role="staff")
         db.session.add(staff)
         db.session.commit()
-        _, (code,) = paid_order()
-        redeem(code, 3_750, staff_id=staff.id)
+        _, (code,) = demo_paid_order()
+        redeem(code, 3_750, staff=staff)
     page = client.get(f"/v/{code}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -60,7 +40,7 @@ def test_the_qr_page_shows_what_remains_status_history_pdf_and_booking(app, clie
 
 def test_a_sessions_package_shows_sessions_left(app, client):
     with app.app_context():
-        _, (code,) = paid_order(slug="pain-management-4-pack", recipient=None)
+        _, (code,) = demo_paid_order(slug="pain-management-4-pack", recipient=None)
         redeem(code, 1)
     html = client.get(f"/v/{format_code(code).lower()}").get_data(as_text=True)
     assert "3 of 4 sessions left" in html
@@ -70,7 +50,7 @@ def test_signed_in_staff_scanning_the_qr_go_to_the_desk(app, client):
     from werkzeug.security import generate_password_hash
 
     with app.app_context():
-        _, (code,) = paid_order()
+        _, (code,) = demo_paid_order()
         staff = Staff(email="desk@example.com", name="Dana", role="staff",
                       password_hash=generate_password_hash("correct horse battery"))
         db.session.add(staff)
@@ -84,7 +64,7 @@ def test_signed_in_staff_scanning_the_qr_go_to_the_desk(app, client):
 
 def test_balance_form_finds_a_typed_code_in_any_form(app, client):
     with app.app_context():
-        _, (code,) = paid_order()
+        _, (code,) = demo_paid_order()
     assert "Voucher code" in client.get("/balance").get_data(as_text=True)
     typed = " ".join(format_code(code).lower().replace("-", " ").split())
     response = client.get("/balance", query_string={"code": typed})
@@ -96,7 +76,7 @@ def test_balance_form_finds_a_typed_code_in_any_form(app, client):
 
 def test_unknown_code_lookups_are_rate_limited_but_hits_are_not(app, client):
     with app.app_context():
-        _, (code,) = paid_order()
+        _, (code,) = demo_paid_order()
     for _ in range(30):  # successful lookups never count
         assert client.get(f"/v/{code}").status_code == 200
     statuses = [client.get(f"/v/WHM-0000-0000-{i:04d}").status_code for i in range(10)]
@@ -110,7 +90,7 @@ def test_unknown_code_lookups_are_rate_limited_but_hits_are_not(app, client):
 
 def test_order_page_lists_vouchers_delivery_status_and_pdf_links(app, client):
     with app.app_context():
-        public_id, codes = paid_order(quantity=2, deliver_on=today_local() + timedelta(days=5))
+        public_id, codes = demo_paid_order(quantity=2, deliver_on=today_local() + timedelta(days=5))
     html = client.get(f"/orders/{public_id}").get_data(as_text=True)
     for code in codes:
         assert f"/v/{code}.pdf" in html and format_code(code) in html
@@ -124,7 +104,7 @@ def test_order_page_lists_vouchers_delivery_status_and_pdf_links(app, client):
 
 def test_buyer_corrects_a_recipient_email_before_delivery(app, client):
     with app.app_context():
-        public_id, (code,) = paid_order(deliver_on=today_local() + timedelta(days=3))
+        public_id, (code,) = demo_paid_order(deliver_on=today_local() + timedelta(days=3))
     page = f"/orders/{public_id}"
     response = post_form(client, page, f"{page}/vouchers/{code}/recipient",
                          {"recipient_email": "ben.holder@example.org"})
@@ -146,7 +126,7 @@ def test_buyer_corrects_a_recipient_email_before_delivery(app, client):
 
 def test_a_bad_corrected_email_is_refused_with_nothing_written(app, client):
     with app.app_context():
-        public_id, (code,) = paid_order(deliver_on=today_local() + timedelta(days=3))
+        public_id, (code,) = demo_paid_order(deliver_on=today_local() + timedelta(days=3))
     page = f"/orders/{public_id}"
     response = post_form(client, page, f"{page}/vouchers/{code}/recipient",
                          {"recipient_email": "not an email"})
@@ -166,7 +146,7 @@ def test_a_delivered_voucher_can_be_resent_but_not_redirected(app, client):
     from giftshop.models import utcnow
 
     with app.app_context():
-        public_id, (code,) = paid_order()
+        public_id, (code,) = demo_paid_order()
         voucher = db.session.scalar(select(Voucher).where(Voucher.code == code))
         voucher.delivered_at = utcnow()
         db.session.execute(OutboxMessage.__table__.update().values(status="sent"))
@@ -186,7 +166,7 @@ def test_a_delivered_voucher_can_be_resent_but_not_redirected(app, client):
 
 def test_a_scheduled_voucher_cannot_be_resent_early(app, client):
     with app.app_context():
-        public_id, (code,) = paid_order(deliver_on=today_local() + timedelta(days=3))
+        public_id, (code,) = demo_paid_order(deliver_on=today_local() + timedelta(days=3))
     page = f"/orders/{public_id}"
     response = post_form(client, page, f"{page}/vouchers/{code}/resend", {})
     assert response.status_code == 409
@@ -195,7 +175,7 @@ def test_a_scheduled_voucher_cannot_be_resent_early(app, client):
 
 def test_history_lists_each_entry_with_its_date(app, client):
     with app.app_context():
-        _, (code,) = paid_order(slug="pain-management-4-pack", recipient=None)
+        _, (code,) = demo_paid_order(slug="pain-management-4-pack", recipient=None)
         redeem(code, 1)
         redeem(code, 1)
         kinds = [e.kind for e in db.session.scalars(select(LedgerEntry))]

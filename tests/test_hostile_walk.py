@@ -16,7 +16,7 @@ from giftshop.models import LedgerEntry, Order, OrderItem, Product, Staff
 from giftshop.vouchers.reminders import unsubscribe_token
 from giftshop.promotions.codes import create_promo_code
 from tests.support.auth import OWNER_EMAIL, STAFF_EMAIL, make_staff, sign_in
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 SOURCE = Path(__file__).resolve().parents[1] / "giftshop"
 HOSTILE = [
@@ -48,7 +48,7 @@ def app_config():
 def walkers(app):
     """Valid path values (a real order, voucher, entry, product, staff) and three clients."""
     with app.app_context():
-        public_id, (code,) = paid_order()
+        public_id, (code,) = demo_paid_order()
         valid = {"public_id": public_id, "order_id": db.session.scalar(select(Order.id)),
                  "code": code, "voucher_id": 1, "entry_id": db.session.scalar(select(LedgerEntry.id)),
                  "product_id": db.session.scalar(select(Product.id)), "slug": "gift-certificate",
@@ -175,7 +175,7 @@ def test_the_owner_pages_found_failing_answer_clearly(app, walkers, url, status)
 def test_a_refund_of_unicode_digit_sessions_is_a_422(app, walkers):
     valid, clients = walkers
     with app.app_context():
-        public_id, (code,) = paid_order(slug="pain-management-4-pack")
+        public_id, (code,) = demo_paid_order(slug="pain-management-4-pack")
         order = db.session.scalar(select(Order).where(Order.public_id == public_id))
         url, field = f"/admin/orders/{order.id}/refund", f"refund_{order.vouchers[0].id}"
     response = clients["owner"].post(url, data={field: "²", "confirm": "y", "reason": "x",

@@ -13,7 +13,8 @@ from giftshop.desk.staff import create_staff
 from giftshop.errors import DomainError
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Staff, Voucher
-from giftshop.vouchers.ledger import record_entry
+from giftshop.vouchers import lifecycle
+from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.vouchers.service import issue_voucher
 
 
@@ -99,15 +100,15 @@ def make_machine(owner_id: int):
 
         @rule(amount=st.integers(min_value=1, max_value=12_000))
         def refund(self, amount):
-            voucher = db.session.get(Voucher, self.voucher_id)
+            # As checkout.refunds takes value: under the row lock, closed when nothing is left.
+            voucher = lock_voucher(self.voucher_id)
             result = self._try(lambda: record_entry(voucher, "refund", -amount))
             if self.closed or amount > self.expected:
                 assert isinstance(result, DomainError)
                 return
             assert not isinstance(result, DomainError), result
             self.expected -= amount
-            if self.expected == 0:
-                voucher.status = "refunded"
+            if lifecycle.close_refunded(voucher):
                 self.closed = True
             db.session.commit()
 

@@ -9,7 +9,7 @@ from giftshop.models import OutboxMessage, utcnow
 from giftshop.ops.request_log import log as request_log
 from tests.conftest import make_app
 from tests.support.databases import BACKEND
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_healthz_reports_the_database_and_how_old_the_outbox_backlog_is(app, cli
     assert body == {"status": "ok", "database": "ok",
                     "outbox": {"due": 0, "oldest_due_age_seconds": 0}}
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         for message in db.session.query(OutboxMessage):
             message.send_after = utcnow() - timedelta(minutes=30)
         db.session.commit()
@@ -51,7 +51,7 @@ def test_healthz_answers_503_when_the_database_is_down(tmp_path):
 
 def test_each_request_logs_one_line_with_an_id_and_no_voucher_code(app, client, log_lines):
     with app.app_context():
-        public_id, (code,) = paid_order()
+        public_id, (code,) = demo_paid_order()
     response = client.get(f"/v/{code}", headers={"X-Request-ID": "lb-req-12345678"})
     assert response.headers["X-Request-ID"] == "lb-req-12345678"
     client.get(f"/v/{code.lower()}.pdf?token=hunter2")

@@ -6,13 +6,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from config import TestConfig
+from giftshop.devserver import create_dev_app
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher, utcnow
 from giftshop.vouchers import outbox
 from giftshop.vouchers.codes import format_code
-from giftshop.web import LOCAL_TZ, today_local
+from giftshop.localtime import LOCAL_TZ, today_local
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def rows():
 
 def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tmp_path):
     with app.app_context():
-        public_id, codes = paid_order(quantity=2)
+        public_id, codes = demo_paid_order(quantity=2)
         report = outbox.send_due(tomorrow())
         assert len(report.sent) == 3 and not report.retrying and not report.failed
         by_to = {}
@@ -81,7 +83,7 @@ def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tm
 
 def test_each_message_is_sent_once_after_the_server_comes_back(app, smtp_server):
     with app.app_context():
-        paid_order(quantity=2)
+        demo_paid_order(quantity=2)
         t0 = tomorrow()
         smtp_server.go_down()
         assert len(outbox.send_due(t0).retrying) == 3
@@ -102,7 +104,7 @@ def test_each_message_is_sent_once_after_the_server_comes_back(app, smtp_server)
 
 def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(app, smtp_server):
     with app.app_context():
-        paid_order(recipient=None)
+        demo_paid_order(recipient=None)
         smtp_server.go_down()
         now = tomorrow()
         outcomes = []
@@ -117,7 +119,7 @@ def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(app, smtp_s
 
 def test_a_permanently_refused_recipient_fails_at_once(app, smtp_server):
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         smtp_server.refuse["ben@example.com"] = "550 No such mailbox"
         report = outbox.send_due(tomorrow())
         assert len(report.sent) == 1 and len(report.failed) == 1
@@ -129,7 +131,7 @@ def test_a_permanently_refused_recipient_fails_at_once(app, smtp_server):
 def test_a_future_delivery_is_held_until_9am_pacific_on_its_day(app, smtp_server):
     with app.app_context():
         day = today_local() + timedelta(days=2)
-        paid_order(deliver_on=day)
+        demo_paid_order(deliver_on=day)
         morning = datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
         early = outbox.send_due(morning - timedelta(minutes=1))
         assert [db.session.get(OutboxMessage, i).kind for i in early.sent] == ["receipt"]
@@ -143,7 +145,7 @@ def test_a_future_delivery_is_held_until_9am_pacific_on_its_day(app, smtp_server
 
 def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends(app, smtp_server):
     with app.app_context():
-        paid_order(recipient=None)
+        demo_paid_order(recipient=None)
         now = tomorrow()
         first = outbox.claim_next(now)
     with app.app_context():  # another worker, another session
@@ -155,7 +157,7 @@ def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends(app, smtp_s
 @pytest.mark.postgresql_only
 def test_a_message_locked_by_another_worker_is_skipped_not_waited_for(app, smtp_server):
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         locked, free = [m.id for m in rows()]
         now = tomorrow()
         with db.engine.connect() as other_worker:
@@ -183,7 +185,7 @@ def _send_in_new_context(app, now):
 def test_two_workers_at_once_never_send_a_message_twice(app, smtp_server):
     with app.app_context():
         for _ in range(3):
-            paid_order(quantity=3)
+            demo_paid_order(quantity=3)
         total = len(rows())
         assert total == 12
         for message in rows():  # render the PDFs up front, so the race is about SMTP
@@ -219,7 +221,7 @@ def test_two_workers_at_once_never_send_a_message_twice(app, smtp_server):
 
 def test_outbox_run_once_from_the_cli(app, runner, smtp_server):
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         make_all_due()
         db.session.remove()
     result = runner.invoke(args=["outbox", "run", "--once"])
@@ -236,7 +238,7 @@ def test_outbox_run_refuses_without_a_mail_server(app, runner):
 
 def test_the_background_sender_delivers_and_stops(app, smtp_server):
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         make_all_due()
         db.session.remove()
     stop = threading.Event()
@@ -256,19 +258,24 @@ def test_the_background_sender_delivers_and_stops(app, smtp_server):
     assert sorted(m["To"] for m in smtp_server.messages) == ["ana@example.com", "ben@example.com"]
 
 
-def test_the_app_starts_its_sender_thread_only_when_configured(app, smtp_server, tmp_path):
+def test_make_runs_entry_point_starts_the_sender_thread_only_when_configured(
+        app, smtp_server, tmp_path):
     from tests.conftest import make_app
 
     assert "outbox_sender" not in app.extensions  # testing: never
     with app.app_context():
-        paid_order()
+        demo_paid_order()
         make_all_due()
         database_url = str(db.engine.url.render_as_string(hide_password=False))
         db.session.remove()
-    quiet = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True, MAIL_SERVER="")
+    settings = {"TESTING": False, "OUTBOX_THREAD": True, **smtp_server.config()}
+    plain = make_app(database_url, tmp_path, **settings)
+    assert "outbox_sender" not in plain.extensions  # create_app starts no thread
+    quiet = create_dev_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, PDF_CACHE_DIR=str(
+        tmp_path / "pdf-cache"), INSTANCE_DIR=str(tmp_path), **{**settings, "MAIL_SERVER": ""}))
     assert "outbox_sender" not in quiet.extensions  # no mail server: the page shows the outbox
-    live = make_app(database_url, tmp_path, TESTING=False, OUTBOX_THREAD=True,
-                    **smtp_server.config())
+    live = create_dev_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, PDF_CACHE_DIR=str(
+        tmp_path / "pdf-cache"), INSTANCE_DIR=str(tmp_path), **settings))
     sender = live.extensions["outbox_sender"]
     try:
         for _ in range(400):  # bounded wait for the thread's first pass

@@ -15,7 +15,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage
 from giftshop.vouchers import outbox
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 from tests.test_outbox import make_all_due, rows, tomorrow
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +29,7 @@ def app_config(smtp_server):  # noqa: F811
 def test_outbox_run_with_two_worker_processes_sends_every_email_once(app, smtp_server, tmp_path):
     with app.app_context():
         for _ in range(4):
-            paid_order(quantity=2)
+            demo_paid_order(quantity=2)
         make_all_due()
         total = len(rows())
         database_url = db.engine.url.render_as_string(hide_password=False)
@@ -69,8 +69,8 @@ def test_outbox_run_with_two_worker_processes_sends_every_email_once(app, smtp_s
 
 def test_a_batch_goes_over_one_smtp_connection_even_past_a_refused_recipient(app, smtp_server):
     with app.app_context():
-        paid_order(quantity=3)
-        paid_order(recipient=("Cy Gone", "gone@example.com"))
+        demo_paid_order(quantity=3)
+        demo_paid_order(recipient=("Cy Gone", "gone@example.com"))
         smtp_server.refuse["gone@example.com"] = "550 No such mailbox"
         report = outbox.send_due(tomorrow())
         assert len(report.sent) == 5 and len(report.failed) == 1
@@ -80,8 +80,8 @@ def test_a_batch_goes_over_one_smtp_connection_even_past_a_refused_recipient(app
 
 def test_a_message_is_not_lost_when_the_reused_connection_was_dropped(app, smtp_server):
     with app.app_context():
-        paid_order(recipient=None)
-        paid_order(recipient=None)
+        demo_paid_order(recipient=None)
+        demo_paid_order(recipient=None)
         now = tomorrow()
         with outbox.Mailer(app.config) as mailer:
             first, second = outbox.claim_batch(now, 2)
@@ -105,7 +105,7 @@ class StopAfterFirstEmail:
 
 def test_a_stopped_worker_hands_the_rest_of_its_batch_back_at_once(app, smtp_server):
     with app.app_context():
-        paid_order(quantity=2)
+        demo_paid_order(quantity=2)
         now = tomorrow()
         report = outbox.send_due(now, stop=StopAfterFirstEmail(smtp_server))
         assert len(report.sent) == 1 and len(smtp_server.messages) == 1
@@ -120,7 +120,7 @@ def test_a_stopped_worker_hands_the_rest_of_its_batch_back_at_once(app, smtp_ser
 def test_claiming_takes_a_batch_oldest_first_and_leaves_the_rest(app, smtp_server):
     with app.app_context():
         for _ in range(4):
-            paid_order(quantity=2)
+            demo_paid_order(quantity=2)
         make_all_due()  # one due time for all: before 9:00 Pacific today's deliveries wait
         now = tomorrow()
         ids = [m.id for m in rows()]

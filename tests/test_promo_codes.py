@@ -12,7 +12,7 @@ from giftshop import reports
 from giftshop.extensions import db
 from giftshop.models import AuditLog, Order, OrderItem, PromoCode, Voucher
 from giftshop.promotions.codes import allocate, create_promo_code
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.auth import owner_client, staff_client
 from tests.support.openapi import OpenAPI
 from tests.support.web import pay_from_review, post_form

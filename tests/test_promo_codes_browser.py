@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from giftshop.extensions import db
 from giftshop.models import Order
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.test_accessibility import serious_violations
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
 from tests.support.live_server import live_server  # noqa: F401  (fixture)

@@ -72,7 +72,7 @@ def test_the_api_order_lookup_counts_misses_and_answers_429_in_json(client):
 
 def test_found_orders_do_not_use_up_the_api_limit(app, client):
     from giftshop.checkout.service import place_order
-    from giftshop.web import today_local
+    from giftshop.localtime import today_local
 
     with app.test_request_context():
         public_id = place_order({"purchaser": {"name": "Ana", "email": "ana@example.com"},

@@ -13,7 +13,7 @@ from giftshop.extensions import db
 from giftshop.models import ApiToken, AuditLog, LedgerEntry, Voucher
 from giftshop.vouchers.ledger import redeem_at_once
 from giftshop.vouchers.service import issue_voucher
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 
 pytestmark = pytest.mark.postgresql_only
 EMAIL = "desk@example.com"

@@ -8,7 +8,7 @@ from giftshop.checkout.stripe_gateway import PaymentProviderError
 from giftshop.errors import Conflict, DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, Product, Refund, Voucher
-from giftshop.vouchers.ledger import record_entry
+from tests.support import factories
 from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
 from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event
@@ -36,8 +36,7 @@ def snapshot(order_id):
 
 
 def redeem(voucher, amount):
-    record_entry(voucher, "redeem", -amount, note="test redemption")
-    db.session.commit()
+    factories.redeem(voucher.code, amount, note="test redemption")
 
 
 def test_full_refund_of_an_unredeemed_order_refunds_the_total_and_closes_its_vouchers(
@@ -223,7 +222,7 @@ def test_dispute_freezes_vouchers_and_a_won_dispute_unfreezes_them(app, client, 
         first = vouchers_of(order_id)[0]
         assert all(v.frozen for v in vouchers_of(order_id))
         with pytest.raises(DomainError) as refused:
-            record_entry(first, "redeem", -100)
+            factories.redeem(first.code, 100)
         assert refused.value.code == "frozen"
         db.session.rollback()
         with pytest.raises(Conflict):

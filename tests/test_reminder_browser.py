@@ -11,12 +11,12 @@ from sqlalchemy import select
 from giftshop.extensions import db
 from giftshop.models import EmailOptOut
 from giftshop.vouchers import outbox
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 from tests.support.live_server import live_server  # noqa: F401  (fixture)
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.test_accessibility import serious_violations
 from tests.test_desk_browser import launch
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_the_reminder_reads_well_on_a_phone_and_its_link_unsubscribes(app, live_
                                                                       smtp_server):
     app.config["SHOP_BASE_URL"] = live_server  # links in the email point at this server
     with app.app_context():
-        paid_order(slug="pain-management-4-pack", recipient=("Rosa Holder", "rosa@example.com"))
+        demo_paid_order(slug="pain-management-4-pack", recipient=("Rosa Holder", "rosa@example.com"))
         outbox.send_due(T0)
         outbox.run_pass(T0 + timedelta(days=31))
     (mail,) = [m for m in smtp_server.messages if m["List-Unsubscribe"]]

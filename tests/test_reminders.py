@@ -8,14 +8,14 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from giftshop.checkout.refunds import full_allocation, refund_order, void_voucher
+from giftshop.checkout.refunds import full_allocation, refund_order
 from giftshop.extensions import db
+from giftshop.localtime import LOCAL_TZ
 from giftshop.models import EmailOptOut, LedgerEntry, Order, OutboxMessage, Voucher
-from giftshop.vouchers import outbox, reminders
-from giftshop.vouchers.ledger import record_entry
-from giftshop.web import LOCAL_TZ
+from giftshop.vouchers import lifecycle, outbox, reminders
+from giftshop.vouchers.ledger import lock_voucher, record_entry
+from tests.support.factories import demo_paid_order
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_holder_pages import paid_order
 
 BOOKING = "https://book.example/west-hills"
 # Noon Pacific tomorrow: later than any email queued by the real clock during the test.
@@ -42,7 +42,7 @@ def voucher_by_code(code: str) -> Voucher:
 
 
 def redeem(code: str, units: int, at: datetime | None = None) -> None:
-    voucher = voucher_by_code(code)
+    voucher = lock_voucher(voucher_by_code(code).id)
     entry = record_entry(voucher, "redeem", -units, note="desk")
     db.session.flush()
     if at is not None:  # a visit on the injected clock's day
@@ -52,7 +52,7 @@ def redeem(code: str, units: int, at: datetime | None = None) -> None:
 
 
 def four_pack(email="ben@example.com", name="Ben Holder", **kwargs) -> str:
-    _, (code,) = paid_order(slug="pain-management-4-pack", recipient=(name, email), **kwargs)
+    _, (code,) = demo_paid_order(slug="pain-management-4-pack", recipient=(name, email), **kwargs)
     return code
 
 
@@ -114,9 +114,9 @@ def test_a_visit_starts_the_clock_and_the_count_again(app, smtp_server):
 
 def test_money_left_and_a_single_session_have_their_own_words(app, smtp_server):
     with app.app_context():
-        _, (money_code,) = paid_order(amount_cents=10_000, recipient=("Cy", "cy@example.com"))
+        _, (money_code,) = demo_paid_order(amount_cents=10_000, recipient=("Cy", "cy@example.com"))
         redeem(money_code, 6_250)
-        paid_order(slug="pain-management-60", recipient=("Di", "di@example.com"))
+        demo_paid_order(slug="pain-management-60", recipient=("Di", "di@example.com"))
         outbox.send_due(T0)
         outbox.run_pass(day(31))
     subjects = {m["To"]: m["Subject"] for m in reminder_mail(smtp_server)}
@@ -129,23 +129,25 @@ def test_money_left_and_a_single_session_have_their_own_words(app, smtp_server):
 def test_no_reminder_for_vouchers_that_cannot_be_used_or_are_not_delivered(app, smtp_server):
     with app.app_context():
         voided = four_pack("voided@example.com")
-        void_voucher(voucher_by_code(voided).id, reason="test")
-        _, (refunded,) = paid_order(amount_cents=5_000, recipient=("R", "refunded@example.com"))
+        lifecycle.void(lock_voucher(voucher_by_code(voided).id), reason="test")
+        db.session.commit()
+        _, (refunded,) = demo_paid_order(amount_cents=5_000, recipient=("R", "refunded@example.com"))
         order = voucher_by_code(refunded).order
         refund_order(order.id, full_allocation(order), request_key="k1")
         used = four_pack("used@example.com")
         redeem(used, 4)
         frozen = four_pack("frozen@example.com")
-        voucher_by_code(frozen).frozen = True
+        lifecycle.freeze(lock_voucher(voucher_by_code(frozen).id), actor="stripe",
+                         reason={"dispute": "dp_test"})
         expired = four_pack("expired@example.com")
         voucher_by_code(expired).promotional = True
         voucher_by_code(expired).expires_on = day(20).date()
         db.session.commit()
         four_pack("later@example.com", deliver_on=day(60).date())  # delivered on day 60
-        paid_order(recipient=("Handed Over", None))  # the buyer hands it over: no address
+        demo_paid_order(recipient=("Handed Over", None))  # the buyer hands it over: no address
         opted = four_pack("opted@example.com")
         reminders.opt_out("Opted@Example.com", source="page")
-        _, (mine,) = paid_order(slug="pain-management-4-pack", recipient=None)  # for oneself
+        _, (mine,) = demo_paid_order(slug="pain-management-4-pack", recipient=None)  # for oneself
         outbox.send_due(T0, limit=100)
         outbox.run_pass(day(31))
         # Only the package the buyer kept (the positive control) gets one, to the buyer.

@@ -1,85 +1,11 @@
 """Owner reports checked against a hand-computed fixture, and the CLI (speed is in bench/)."""
 import csv
 import io
-from datetime import date, datetime, timezone
-
-import pytest
+from datetime import datetime
 
 from giftshop import reports
 from giftshop.extensions import db
-from giftshop.models import Order, OrderItem, Refund
-from giftshop.vouchers.ledger import record_entry
-from giftshop.vouchers.service import issue_voucher
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-def at(entry, when: datetime):
-    """Place a ledger entry in time (record_entry stamps 'now')."""
-    entry.created_at = when
-    return entry
-
-
-def sold(public_id, total, paid_at, kind, initial, value, status="paid"):
-    order = Order(public_id=public_id, purchaser_name="Ana", purchaser_email="ana@example.com",
-                  total_cents=total, status=status, paid_at=paid_at, payment_method="stripe")
-    order.items.append(OrderItem(product_slug="x", product_name="x", kind=kind,
-                                 unit_price_cents=value, quantity=1, deliver_on=date(2026, 1, 1),
-                                 sessions=None if kind == "money" else initial,
-                                 service=None if kind == "money" else "60-min massage"))
-    db.session.add(order)
-    db.session.flush()
-    return order
-
-
-def voucher(order, kind, initial, value, **extra):
-    return issue_voucher(kind=kind, initial=initial, value_cents=value, order=order,
-                         service=None if kind == "money" else "60-min massage", **extra)
-
-
-def refund(order, voucher_, units, cents, when):
-    row = Refund(order=order, stripe_refund_id=f"re_{order.public_id}_{units}",
-                 amount_cents=cents, created_at=when)
-    db.session.add(row)
-    db.session.flush()
-    record_entry(voucher_, "refund", -units, refund_id=row.id)
-    order.refunded_cents += cents
-    return row
-
-
-@pytest.fixture
-def ledger_fixture(app):
-    """The numbers in each test below are worked out by hand from this history."""
-    with app.app_context():
-        a = sold("A", 10_000, utc(2026, 1, 15, 18), "money", 5_000, 5_000)
-        v1, v2 = voucher(a, "money", 5_000, 5_000), voucher(a, "money", 5_000, 5_000)
-        # 07:30 UTC on Feb 1 is still January 31 in Portland.
-        b = sold("B", 40_000, utc(2026, 2, 1, 7, 30), "sessions", 4, 40_000)
-        v3 = voucher(b, "sessions", 4, 40_000)
-        c = sold("C", 50_000, utc(2026, 2, 10, 20), "sessions", 6, 50_000)
-        v4 = voucher(c, "sessions", 6, 50_000)
-        v5 = voucher(None, "money", 2_500, 0, promotional=True, expires_on=date(2027, 1, 1))
-        voucher(None, "sessions", 1, 0)  # complimentary: no liability at $0 paid
-        d = sold("D", 10_000, utc(2026, 3, 20, 17), "money", 10_000, 10_000)
-        v7 = voucher(d, "money", 10_000, 10_000)
-
-        at(record_entry(v1, "redeem", -3_000), utc(2026, 2, 3, 19))
-        at(record_entry(v2, "redeem", -4_600), utc(2026, 2, 20, 19))
-        # 05:00 UTC on March 1 is February 28 in Portland.
-        at(record_entry(v2, "cashout", -400), utc(2026, 3, 1, 5))
-        at(record_entry(v3, "redeem", -1), utc(2026, 2, 5, 19))
-        wrong = at(record_entry(v3, "redeem", -1), utc(2026, 3, 10, 19))
-        at(record_entry(v3, "reverse", 1, reverses_id=wrong.id), utc(2026, 3, 11, 19))
-        at(record_entry(v5, "redeem", -500), utc(2026, 3, 12, 19))
-        refund(c, v4, 1, 8_334, utc(2026, 3, 5, 19))
-        c.status = "partially_refunded"
-        refund(d, v7, 10_000, 10_000, utc(2026, 3, 21, 19))
-        v7.status, d.status = "refunded", "refunded"
-        v1.frozen = True  # a dispute is open on order A
-        db.session.commit()
-        db.session.remove()
+from tests.support.factories import at, redeem, sold, utc, voucher
 
 
 def test_liability_is_money_balances_plus_sessions_at_the_price_paid(app, ledger_fixture):
@@ -144,7 +70,7 @@ def _sales_and_use(app, moments: list[datetime]) -> tuple[list[str], list[str]]:
     with app.app_context():
         for i, when in enumerate(moments):
             order = sold(f"M{i}", 5_000, when, "money", 5_000, 5_000)
-            at(record_entry(voucher(order, "money", 5_000, 5_000), "redeem", -1_000), when)
+            at(redeem(voucher(order, "money", 5_000, 5_000).code, 1_000), when)
         db.session.commit()
         return ([row["month"] for row in reports.sales_by_month()],
                 [row["month"] for row in reports.redemptions_by_month()])

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 from tests.support.openapi import OpenAPI
 
 

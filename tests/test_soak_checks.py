@@ -13,7 +13,7 @@ from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, utcnow
 from giftshop.vouchers import outbox
 from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_holder_pages import paid_order
+from tests.support.factories import demo_paid_order
 from tests.test_outbox import make_all_due
 
 
@@ -64,7 +64,7 @@ def test_memory_that_keeps_growing_fails_and_none_measured_is_no_pass():
 @pytest.mark.postgresql_only
 def test_the_database_checks_see_each_kind_of_broken_state(app, smtp_server):
     with app.app_context():
-        orders = [paid_order(quantity=2)[0], paid_order()[0]]
+        orders = [demo_paid_order(quantity=2)[0], demo_paid_order()[0]]
         make_all_due()
         # The checks count an email as due from its `send_after`: before 9:00 Pacific,
         # today's deliveries would still be "not yet due".

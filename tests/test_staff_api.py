@@ -1,10 +1,12 @@
 """The staff JSON API (bearer token), validated against the served OpenAPI document."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
-from giftshop.models import Staff
+from giftshop.models import ApiToken, Staff
 from giftshop.vouchers.service import issue_voucher
 from tests.support.auth import sign_in
 from tests.support.openapi import OpenAPI
@@ -206,3 +208,26 @@ def test_text_postgresql_cannot_store_is_refused_as_422(client, tokens, issue):
     assert response.status_code == 422
     history = client.get(f"/api/v1/vouchers/{code}", headers=auth(tokens["staff"])).get_json()
     assert history["remaining"] == 6
+
+
+def test_a_tokens_use_is_recorded_after_the_request_at_most_every_few_minutes(
+        app, client, tokens):
+    """Authorizing commits nothing; the use is written after the answer, once per window."""
+    headers = auth(tokens["staff"])
+    assert client.get("/api/v1/vouchers?q=nobody", headers=headers).status_code == 200
+    with app.app_context():
+        first = staff_token_row().last_used_at
+    assert first is not None
+    client.get("/api/v1/vouchers?q=nobody", headers=headers)
+    with app.app_context():
+        row = staff_token_row()
+        assert row.last_used_at == first  # within the window: no write
+        row.last_used_at = first - timedelta(minutes=6)
+        db.session.commit()
+    client.get("/api/v1/vouchers/WHMXXXXXXXXXXXX", headers=headers)  # a 404 counts too
+    with app.app_context():
+        assert staff_token_row().last_used_at > first
+
+
+def staff_token_row() -> ApiToken:
+    return db.session.scalar(select(ApiToken).join(Staff).where(Staff.email == "desk@example.com"))

@@ -1,9 +1,12 @@
 """Stripe Checkout: the SDK talks real HTTP to a local stub; webhooks are signed like Stripe's."""
 import json
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from giftshop.checkout import webhooks
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, StripeEvent, Voucher
 from tests.support.concurrency import run_concurrently
@@ -162,6 +165,24 @@ def test_event_claiming_paid_is_checked_against_stripe(app, client, stripe_stub)
 def test_unknown_event_type_is_acknowledged(app, client):
     response = deliver(client, event("customer.created", {"id": "cus_123"}))
     assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+
+
+@pytest.mark.parametrize("event_type", webhooks.SUBSCRIBED_EVENTS)
+def test_every_subscribed_event_type_reaches_a_handler(app, client, event_type):
+    """The explicit dispatch table covers every event the README subscribes: none is
+    acknowledged as "ignored" (an object matching no order is handled and logged)."""
+    obj = {"id": "obj_unknown", "object": event_type.split(".")[-2], "payment_intent": "pi_none",
+           "amount": 100, "status": "succeeded", "refunds": {"data": []}}
+    response = deliver(client, event(event_type, obj))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "processed"
+
+
+def test_the_readme_subscribes_the_endpoint_to_exactly_the_handled_events():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Going live with Stripe", 1)[1].split("## ", 1)[0]
+    listed = set(re.findall(r"`((?:checkout|charge|refund)\.[a-z_.]+)`", section))
+    assert listed == set(webhooks.SUBSCRIBED_EVENTS)
+    assert set(webhooks.SUBSCRIBED_EVENTS) <= set(webhooks.HANDLERS)
 
 
 def test_expired_and_failed_sessions_mark_the_order(app, client, stripe_stub):

@@ -179,10 +179,10 @@ def test_rendered_pdfs_are_cached_and_an_edit_invalidates_the_cache(app, tmp_pat
 
 
 def test_the_holders_pdf_and_the_orders_combined_pdf_are_served(app, client, tmp_path):
-    from tests.test_holder_pages import paid_order
+    from tests.support.factories import demo_paid_order
 
     with app.app_context():
-        public_id, codes = paid_order(quantity=2)
+        public_id, codes = demo_paid_order(quantity=2)
     response = client.get(f"/v/{format_code(codes[0])}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert format_code(codes[0]) in pdf_text(response.data, tmp_path)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from giftshop.web import money
+from giftshop.money import money
 
 ARROW = "→"
 

@@ -5,7 +5,7 @@ from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import CampaignForm
 from giftshop.errors import ValidationFailed
 from giftshop.promotions import campaigns as service
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 
 
 @bp.route("/campaigns", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from giftshop.audit import record_audit
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Product, ProductSlug
+from giftshop.transactions import rolls_back_on_error
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_PRICE_CENTS = 1_000_000  # $10,000: beyond any real gift here, catches a typo
@@ -93,6 +94,7 @@ def _validated(data: dict, *, kind: str, product_id: int | None) -> dict:
     return {"name": name, "slug": slug, "description": description, **fields}
 
 
+@rolls_back_on_error
 def create_product(data: dict, *, staff=None) -> Product:
     """Add a product at the end of the catalog. Validates first; audits; commits."""
     kind = data.get("kind")
@@ -107,6 +109,7 @@ def create_product(data: dict, *, staff=None) -> Product:
     return product
 
 
+@rolls_back_on_error
 def update_product(product_id: int, data: dict, *, staff=None) -> Product:
     """Edit a product (its kind stays). Affects only orders placed from now on. Commits."""
     product = get_product(product_id)
@@ -140,6 +143,7 @@ def _retire_slug(product: Product, new_slug: str) -> None:
     db.session.flush()
 
 
+@rolls_back_on_error
 def set_active(product_id: int, active: bool, *, staff=None) -> Product:
     """Put a product on sale or take it off (it stays on past orders). Commits."""
     product = get_product(product_id)
@@ -151,6 +155,7 @@ def set_active(product_id: int, active: bool, *, staff=None) -> Product:
     return product
 
 
+@rolls_back_on_error
 def move_product(product_id: int, offset: int, *, staff=None) -> list[Product]:
     """Move a product up (-1) or down (+1) in the shop's order. Renumbers; commits."""
     products = all_products()

@@ -9,7 +9,8 @@ from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from giftshop.admin.issue_service import DESK_METHODS
-from giftshop.desk.forms import new_key, parse_dollars
+from giftshop.forms import new_key
+from giftshop.money import parse_dollars
 
 
 def _dollars(field) -> int | None:

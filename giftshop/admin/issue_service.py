@@ -14,26 +14,18 @@ import secrets
 from datetime import date
 
 from giftshop.audit import record_audit
+from giftshop.checkout.service import order_line
+from giftshop.email_address import check_email
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import db
-from giftshop.models import Order, OrderItem, Product, utcnow
-from giftshop.vouchers.delivery import EMAIL_RE, queue_delivery, queue_order_emails
+from giftshop.models import Order, Product, utcnow
+from giftshop.vouchers.delivery import queue_delivery, queue_order_emails
 from giftshop.vouchers.service import issue_voucher
+from giftshop.transactions import rolls_back_on_error
 
 MODES = ("complimentary", "sold")
 DESK_METHODS = ("cash", "card at desk", "check")
 MAX_MONEY_CENTS = 1_000_000
-
-
-def _email(value: str | None, field: str, errors: dict, *, required: bool) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[field] = "This field is required."
-        return None
-    if len(value) > 254 or not EMAIL_RE.match(value):
-        errors[field] = "Enter a valid email address."
-    return value
 
 
 def _what(product: Product | None, amount_cents: int | None, errors: dict) -> dict:
@@ -60,7 +52,7 @@ def _check(data: dict, product: Product | None, today: date) -> tuple[dict, dict
     recipient_name = (data.get("recipient_name") or "").strip() or None
     if recipient_name and len(recipient_name) > 120:
         errors["recipient_name"] = "At most 120 characters."
-    recipient_email = _email(data.get("recipient_email"), "recipient_email", errors,
+    recipient_email = check_email(data.get("recipient_email"), "recipient_email", errors,
                              required=False)
     expires_on = data.get("expires_on")
     if expires_on is not None and mode != "complimentary":
@@ -93,7 +85,7 @@ def _sale_fields(data: dict, what: dict, errors: dict) -> dict:
     name = (data.get("purchaser_name") or "").strip()
     if not name or len(name) > 120:
         errors["purchaser_name"] = "Give the buyer's name."
-    email = _email(data.get("purchaser_email"), "purchaser_email", errors, required=True)
+    email = check_email(data.get("purchaser_email"), "purchaser_email", errors, required=True)
     return {"payment_method": method, "price_cents": price, "purchaser_name": name,
             "purchaser_email": email}
 
@@ -103,11 +95,8 @@ def _desk_order(product: Product, what: dict, clean: dict) -> Order:
                   purchaser_name=clean["purchaser_name"],
                   purchaser_email=clean["purchaser_email"], total_cents=clean["price_cents"],
                   payment_method=clean["payment_method"])
-    order.items.append(OrderItem(
-        product_id=product.id, product_slug=product.slug, product_name=product.name,
-        kind=what["kind"], unit_price_cents=clean["price_cents"], paid_cents=clean["price_cents"],
-        sessions=None if what["kind"] == "money" else what["initial"],
-        service=what["service"], quantity=1, recipient_name=clean["recipient_name"],
+    order.items.append(order_line(
+        product, unit_price_cents=clean["price_cents"], recipient_name=clean["recipient_name"],
         recipient_email=clean["recipient_email"], message=clean["message"],
         deliver_on=clean["deliver_on"]))
     db.session.add(order)
@@ -115,6 +104,7 @@ def _desk_order(product: Product, what: dict, clean: dict) -> Order:
     return order
 
 
+@rolls_back_on_error
 def issue_by_hand(data: dict, *, product: Product | None, staff, today: date):
     """Issue one voucher by hand (rules in the module doc). Validates everything before
     writing anything; commits. Returns the voucher."""

@@ -10,13 +10,15 @@ from giftshop.admin.forms import IssueForm, RefundForm
 from giftshop.admin.issue_service import issue_by_hand
 from giftshop.checkout import refunds
 from giftshop.checkout.demo_gateway import is_demo_refund
+from giftshop.checkout.orders import order_by_id
 from giftshop.checkout.stripe_gateway import PaymentProviderError
-from giftshop.desk.forms import parse_dollars
 from giftshop.errors import DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models.base import parse_db_int
 from giftshop.models import Product
-from giftshop.web import money, page_arg, today_local
+from giftshop.localtime import today_local
+from giftshop.money import money, parse_dollars
+from giftshop.web import page_arg
 
 
 def _date_arg(name: str) -> date | None:
@@ -42,12 +44,12 @@ def orders():
 
 def _order_page(order_id: int, form: RefundForm | None = None, *, error: str | None = None,
                 field_errors: dict | None = None, status: int = 200):
-    order = refunds.order_for_admin(order_id)
+    order = order_by_id(order_id)
     form = form or RefundForm()
     if order.payment_method == "demo":
         form.confirm.label.text = "Yes, make this refund (demo payment: no money moves)"
     return render_template("admin/order.html", order=order, form=form,
-                           refundable=refunds.refundable, value_of=refunds.value_of,
+                           refundable=refunds.refundable,
                            refunds_online=refunds.refunds_online(order),
                            refund_left=bool(refunds.full_allocation(order)),
                            error=error, field_errors=field_errors or {}), status
@@ -78,7 +80,7 @@ def _allocation(order) -> dict[int, int]:
 
 @bp.post("/orders/<int:order_id>/refund")
 def refund(order_id: int):
-    order = refunds.order_for_admin(order_id)
+    order = order_by_id(order_id)
     form = RefundForm()
     if not form.validate_on_submit():
         return _order_page(order_id, form, error="The refund was not made: tick the box to "
@@ -89,11 +91,9 @@ def refund(order_id: int):
         made = refunds.refund_order(order.id, allocation, request_key=form.request_key.data,
                                     staff=acting_owner(), reason=form.reason.data or "")
     except ValidationFailed as exc:
-        db.session.rollback()
         return _order_page(order_id, form, error=exc.message, field_errors=exc.errors,
                            status=422)
     except (PaymentProviderError, DomainError) as exc:
-        db.session.rollback()
         return _order_page(order_id, form, error=exc.message, status=exc.status)
     if is_demo_refund(made.stripe_refund_id):
         flash(f"Refunded {money(made.amount_cents)} (demo payment: no money moved; "
@@ -121,7 +121,6 @@ def issue():
                                                                            form.product.data),
                                     staff=acting_owner(), today=today_local())
         except ValidationFailed as exc:
-            db.session.rollback()
             form.apply_errors(exc.errors)
         else:
             flash(f"Issued {voucher.title}: {voucher.code}.", "info")

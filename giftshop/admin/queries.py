@@ -13,8 +13,8 @@ from giftshop.extensions import db
 from giftshop.models import AuditLog, Order, OrderItem, Voucher
 from giftshop.models.base import parse_db_int
 from giftshop.vouchers.codes import normalize_code
+from giftshop.localtime import LOCAL_TZ
 from giftshop.vouchers.search import fold
-from giftshop.web import LOCAL_TZ
 
 PER_PAGE = 50
 VOUCHER_FILTERS = ("all", "active", "used_up", "voided", "refunded", "frozen")

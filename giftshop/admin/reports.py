@@ -3,7 +3,7 @@ from flask import Response, abort, render_template
 
 from giftshop import reports
 from giftshop.admin.blueprint import bp
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 
 _CSV = {
     "liability": lambda: reports.liability().rows(),

@@ -1,18 +1,13 @@
-"""Owner back office: the blueprint and its home page; sections live in their own modules."""
+"""The back office's home page; each section has a module of its own (`admin.init_app`)."""
 from flask import current_app, render_template
 
-from giftshop import reports
 from giftshop.admin import chart
-from giftshop.admin import audit_log, campaigns, catalog, orders, promo_codes, staff, vouchers, website  # noqa: F401,E501  (routes)
-from giftshop.admin import reports as report_pages  # noqa: F401  (routes)
 from giftshop.admin.blueprint import bp
 from giftshop.admin.forms import ButtonForm
 from giftshop.checkout.refunds import failed_refunds
 from giftshop.dashboard import dashboard
 from giftshop.vouchers.failed_mail import unresolved_failures
-from giftshop.web import today_local
-
-__all__ = ["bp"]
+from giftshop.localtime import today_local
 
 
 @bp.get("")

@@ -6,12 +6,10 @@ old address are cancelled and the voucher is emailed to the new one at once (or 
 its delivery date when that is still ahead). Each change locks the voucher, is
 audited with the owner as actor, and commits.
 """
-from giftshop.audit import record_audit
-from giftshop.errors import Conflict, NotFound
+from giftshop.errors import NotFound
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Voucher
-from giftshop.vouchers.delivery import queue_delivery, readdress_voucher
-from giftshop.vouchers.ledger import lock_voucher
+from giftshop.vouchers.delivery import readdress_voucher, resend
 
 
 def get_voucher(voucher_id: int) -> Voucher:
@@ -29,17 +27,6 @@ def change_recipient_email(voucher_id: int, new_email: str, *, staff) -> Voucher
 
 
 def resend_email(voucher_id: int, *, staff) -> OutboxMessage:
-    """Queue the voucher's email again, to go out now. Commits.
-
-    Refused (409) for a voucher with nobody to send to.
-    """
-    voucher = lock_voucher(get_voucher(voucher_id).id)
-    if not voucher.recipient_email and voucher.order is None:
-        db.session.rollback()
-        raise Conflict("This voucher has no email address to send to; add one first.",
-                       code="no_email")
-    message = queue_delivery(voucher, kind="resend")
-    record_audit("voucher.email_resent", voucher, staff=staff,
-                 after={"to_email": message.to_email})
-    db.session.commit()
-    return message
+    """The owner's Resend: `vouchers.delivery.resend` (double-click guard, not before the
+    first delivery, 409 without an address), audited with the owner as actor. Commits."""
+    return resend(get_voucher(voucher_id).id, staff=staff)

@@ -5,7 +5,6 @@ from giftshop.admin import queries, voucher_service
 from giftshop.admin.blueprint import acting_owner, bp
 from giftshop.admin.forms import ButtonForm, EmailChangeForm
 from giftshop.errors import DomainError, ValidationFailed
-from giftshop.extensions import db
 from giftshop.web import page_arg
 
 
@@ -30,7 +29,6 @@ def change_email(voucher_id: int):
             voucher_service.change_recipient_email(voucher_id, form.recipient_email.data,
                                                    staff=acting_owner())
         except ValidationFailed as exc:
-            db.session.rollback()
             form.apply_errors(exc.errors)
         else:
             flash(f"{voucher.code}: email now goes to {form.recipient_email.data}.", "info")
@@ -51,7 +49,6 @@ def resend(voucher_id: int):
         try:
             message = voucher_service.resend_email(voucher_id, staff=acting_owner())
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(f"Email queued again to {message.to_email}.", "info")

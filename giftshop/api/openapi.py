@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document for /api/v1; tests validate real responses against it."""
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from giftshop.models import Design
 
@@ -160,20 +160,24 @@ PATHS = {
     }},
 }
 
-# Staff endpoints add their paths and schemas here (see giftshop/api/staff.py).
-STAFF_PATHS: dict = {}
-STAFF_SCHEMAS: dict = {}
+def register_paths(app, paths: dict, schemas: dict) -> None:
+    """Add an API module's paths and schemas to this app's document (`api.init_app`)."""
+    document_parts = app.extensions.setdefault("openapi", {"paths": {}, "schemas": {}})
+    document_parts["paths"].update(paths)
+    document_parts["schemas"].update(schemas)
 
 
 def document() -> dict:
+    """The current app's OpenAPI document: the public paths here plus those registered."""
+    extra = current_app.extensions.get("openapi", {"paths": {}, "schemas": {}})
     return {
         "openapi": "3.1.0",
         "info": {"title": "West Hills Gift Shop API", "version": "1.0.0",
                  "description": "Money is always integer cents (USD)."},
         "servers": [{"url": "/api/v1"}],
-        "paths": {**PATHS, **STAFF_PATHS},
+        "paths": {**PATHS, **extra["paths"]},
         "components": {
-            "schemas": {**SCHEMAS, **STAFF_SCHEMAS},
+            "schemas": {**SCHEMAS, **extra["schemas"]},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

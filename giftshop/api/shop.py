@@ -6,7 +6,8 @@ from giftshop.catalog.service import active_products
 from giftshop.checkout import service
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf
-from giftshop.web import absolute_url, keep_private, today_local
+from giftshop.localtime import today_local
+from giftshop.web import absolute_url, keep_private
 
 bp = Blueprint("api_shop", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -8,8 +8,8 @@ from flask import Blueprint, request
 
 from giftshop.api import openapi
 from giftshop.desk import ledger
-from giftshop.desk.auth import (
-    api_owner_required, api_staff_cached, api_staff_required, current_api_staff)
+from giftshop.desk.auth import (api_owner_required, api_staff_cached, api_staff_required,
+                                 current_api_staff, note_token_use)
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf, db
 from giftshop.vouchers.lookup import find_with_history
@@ -17,6 +17,7 @@ from giftshop.vouchers.search import MAX_QUERY, MAX_RESULTS, search_vouchers
 
 bp = Blueprint("api_staff", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.after_request(note_token_use)
 
 
 @bp.before_request
@@ -261,7 +262,3 @@ PATHS = {
                       "403": openapi._error("Not the owner (`forbidden`)"), **_REFUSALS},
     }},
 }
-
-# Documented alongside the public API (pure dict updates; no I/O).
-openapi.STAFF_PATHS.update(PATHS)
-openapi.STAFF_SCHEMAS.update(SCHEMAS)

@@ -10,7 +10,7 @@ from wtforms.validators import Optional, ValidationError
 from giftshop.checkout.gratuity import PERCENT_CHOICES
 from giftshop.checkout.validation import MAX_DAYS_AHEAD
 from giftshop.vouchers.designs import offered_designs
-from giftshop.web import today_local
+from giftshop.localtime import today_local
 
 _FIELD_FOR = {
     "purchaser.name": "purchaser_name",

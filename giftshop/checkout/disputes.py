@@ -9,15 +9,11 @@ commits.
 """
 import logging
 
-from sqlalchemy import select
-
 from giftshop.audit import record_audit
-from giftshop.checkout.fulfilment import lock_order
-# A module import: refunds may still be initializing when webhooks imports us.
-from giftshop.checkout import refunds
-from giftshop.checkout.events import handles
+from giftshop.checkout.orders import lock_order, order_for_intent, order_snapshot
 from giftshop.extensions import db
 from giftshop.models import Order
+from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher
 
 log = logging.getLogger(__name__)
@@ -26,9 +22,7 @@ LOST = ("lost",)
 
 
 def _locked_order(dispute: dict) -> Order | None:
-    intent = dispute.get("payment_intent")
-    order = db.session.scalar(select(Order).where(Order.payment_intent_id == intent)) \
-        if intent else None
+    order = order_for_intent(dispute.get("payment_intent"))
     if order is None:
         log.warning("Stripe dispute %s (charge %s) matches no order", dispute.get("id"),
                     dispute.get("charge"))
@@ -41,18 +35,15 @@ def freeze_order(dispute: dict) -> int:
     order = _locked_order(dispute)
     if order is None:
         return 0
-    before = refunds.order_snapshot(order)
+    before = order_snapshot(order)
     order.dispute_status = dispute.get("status") or "needs_response"
     frozen = []
     for voucher in order.vouchers:
         voucher = lock_voucher(voucher.id)
-        if voucher.status == "active" and not voucher.frozen:
-            voucher.frozen = True
+        if lifecycle.freeze(voucher, actor="stripe", reason={"dispute": dispute.get("id")}):
             frozen.append(voucher.code)
-            record_audit("voucher.freeze", voucher, actor="stripe", before={"frozen": False},
-                         after={"frozen": True, "dispute": dispute.get("id")})
     record_audit("order.dispute_opened", order, actor="stripe", before=before,
-                 after={**refunds.order_snapshot(order), "dispute": dispute.get("id"),
+                 after={**order_snapshot(order), "dispute": dispute.get("id"),
                         "reason": dispute.get("reason"), "frozen": frozen})
     db.session.commit()
     return len(frozen)
@@ -67,40 +58,35 @@ def close_dispute(dispute: dict) -> str:
     if order is None:
         return "no_order"
     status = dispute.get("status") or ""
-    before = refunds.order_snapshot(order)
+    before = order_snapshot(order)
     order.dispute_status = status
     for voucher in order.vouchers:
         voucher = lock_voucher(voucher.id)
         if voucher.status != "active":
             continue
         if status in LOST:
-            refunds.void_voucher(voucher.id, actor="stripe", reason="payment dispute lost", commit=False)
-        elif voucher.frozen:
-            voucher.frozen = False
-            record_audit("voucher.unfreeze", voucher, actor="stripe", before={"frozen": True},
-                         after={"frozen": False, "dispute": dispute.get("id")})
+            lifecycle.void(voucher, actor="stripe", reason="payment dispute lost")
+        else:
+            lifecycle.unfreeze(voucher, actor="stripe", reason={"dispute": dispute.get("id")})
     record_audit("order.dispute_closed", order, actor="stripe", before=before,
-                 after={**refunds.order_snapshot(order), "dispute": dispute.get("id")})
+                 after={**order_snapshot(order), "dispute": dispute.get("id")})
     db.session.commit()
     return status
 
 
-@handles("charge.dispute.created")
 def dispute_created(dispute: dict) -> None:
     freeze_order(dispute)
 
 
-@handles("charge.dispute.updated")
 def dispute_updated(dispute: dict) -> None:
     order = _locked_order(dispute)
     if order is not None and dispute.get("status") and order.dispute_status != dispute["status"]:
-        before = refunds.order_snapshot(order)
+        before = order_snapshot(order)
         order.dispute_status = dispute["status"]
         record_audit("order.dispute_updated", order, actor="stripe", before=before,
-                     after=refunds.order_snapshot(order))
+                     after=order_snapshot(order))
     db.session.commit()
 
 
-@handles("charge.dispute.closed")
 def dispute_closed(dispute: dict) -> None:
     close_dispute(dispute)

@@ -1,30 +1,15 @@
 """Exactly-once fulfilment of paid orders, shared by the webhook, the success page and demo pay."""
 import logging
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
-
+from giftshop.checkout.orders import lock_order
 from giftshop.extensions import db
 from giftshop.models import Order, utcnow
 from giftshop.promotions.campaigns import issue_bonus
+from giftshop.transactions import rolls_back_on_error
 from giftshop.vouchers.delivery import queue_order_emails
 from giftshop.vouchers.service import issue_order_vouchers
 
 log = logging.getLogger(__name__)
-
-
-def lock_order(order_id: int, *, with_items: bool = False) -> Order:
-    """The order row, locked for this transaction, with fresh values (and its items
-    loaded in the same round trip when `with_items`)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # No row locks on SQLite: take the database write lock before reading.
-        db.session.execute(update(Order).where(Order.id == order_id).values(status=Order.status))
-    stmt = select(Order).where(Order.id == order_id).with_for_update(of=Order)
-    if with_items:
-        stmt = stmt.options(joinedload(Order.items))
-    return db.session.execute(
-        stmt.execution_options(populate_existing=True)
-    ).unique().scalar_one()
 
 
 def session_matches(order: Order, session: dict) -> bool:
@@ -37,7 +22,8 @@ def session_matches(order: Order, session: dict) -> bool:
     )
 
 
-def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) -> bool:
+@rolls_back_on_error
+def fulfil_order(order_id: int, session: dict | None) -> bool:
     """Mark the order paid and issue its vouchers (plus a running campaign's bonus) and
     emails, once.
 
@@ -45,20 +31,27 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
     payments). Locks the order row, so duplicate, concurrent and racing calls end in
     one set of vouchers. Returns True if this call fulfilled the order. A session
     that does not match the order (amount, currency, payment status) is logged and
-    not fulfilled. Commits unless `commit=False` (then the caller must).
+    not fulfilled. Commits, or rolls back when it fulfils nothing.
     """
+    if fulfil_in_transaction(order_id, session):
+        db.session.commit()
+        return True
+    db.session.rollback()
+    return False
+
+
+def fulfil_in_transaction(order_id: int, session: dict | None) -> bool:
+    """`fulfil_order` inside the caller's transaction: the same rules and answer, but
+    the caller commits (the Stripe webhook writes the fulfilment and the event id in
+    one COMMIT) and, should anything raise, rolls back."""
     order = lock_order(order_id, with_items=True)
     # Stripe's word (a paid session) outranks an earlier failed/expired mark.
     if order.status not in ("pending", "failed", "expired"):
-        if commit:
-            db.session.rollback()
         return False
     if session is not None and not session_matches(order, session):
         log.warning("order %s not fulfilled: session %s does not match (status %s, %s %s)",
                     order.public_id, session.get("id"), session.get("payment_status"),
                     session.get("amount_total"), session.get("currency"))
-        if commit:
-            db.session.rollback()
         return False
     order.status = "paid"
     order.paid_at = utcnow()
@@ -66,11 +59,10 @@ def fulfil_order(order_id: int, session: dict | None, *, commit: bool = True) ->
         order.payment_intent_id = session.get("payment_intent") or order.payment_intent_id
     vouchers = issue_order_vouchers(order) + issue_bonus(order)
     queue_order_emails(order, vouchers)
-    if commit:
-        db.session.commit()
     return True
 
 
+@rolls_back_on_error
 def mark_unpaid(order_id: int, status: str) -> bool:
     """A pending order whose payment failed or whose session expired. Commits."""
     order = lock_order(order_id)

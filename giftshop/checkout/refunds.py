@@ -42,29 +42,22 @@ from sqlalchemy import select
 
 from giftshop.audit import record_audit
 from giftshop.checkout import demo_gateway, stripe_gateway
-from giftshop.checkout.fulfilment import lock_order
-from giftshop.checkout.events import handles
-from giftshop.errors import Conflict, NotFound, ValidationFailed
+from giftshop.checkout.orders import lock_order, order_for_intent, order_snapshot
+from giftshop.errors import Conflict, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
-from giftshop.vouchers import gratuity
+from giftshop.vouchers import gratuity, lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
+from giftshop.transactions import rolls_back_on_error
 
 log = logging.getLogger(__name__)
 # Stripe statuses of a refund that did not (or will not) return money.
 _FAILED = ("failed", "canceled")
 
 
-def value_of(voucher: Voucher, units: int) -> int:
-    """What `units` of the voucher are worth at the price paid (integer cents, rounded down)."""
-    if voucher.initial <= 0:
-        return 0
-    return units * voucher.value_cents // voucher.initial
-
-
 def refund_value(voucher: Voucher, units: int) -> int:
     """The money a refund of `units` of what remains gives back (telescoping, see above)."""
-    return value_of(voucher, voucher.remaining) - value_of(voucher, voucher.remaining - units)
+    return voucher.value_of(voucher.remaining) - voucher.value_of(voucher.remaining - units)
 
 
 def refundable(voucher: Voucher) -> bool:
@@ -89,11 +82,6 @@ def full_allocation(order: Order) -> dict[int, int]:
     return {v.id: v.remaining for v in order.vouchers if refundable(v)}
 
 
-def order_snapshot(order: Order) -> dict:
-    return {"status": order.status, "refunded_cents": order.refunded_cents,
-            "dispute_status": order.dispute_status}
-
-
 def _apply_to_order(order: Order, amount_cents: int) -> None:
     """Add a refund (or, negative, give back a failed one) to the order's total and status."""
     order.refunded_cents = max(order.refunded_cents + amount_cents, 0)
@@ -109,9 +97,8 @@ def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
           note: str, key: str | None = None) -> None:
     """Take `units` off a locked voucher for `refund`; closes it when nothing is left."""
     record_entry(voucher, "refund", -units, staff_id=staff_id, note=note, refund_id=refund.id,
-                 idempotency_key=key, lock=False)
-    if voucher.remaining == 0:
-        voucher.status = "refunded"
+                 idempotency_key=key)
+    lifecycle.close_refunded(voucher)
 
 
 def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Voucher, int, int]]:
@@ -144,6 +131,7 @@ def _check_allocation(order: Order, allocation: dict[int, int]) -> list[tuple[Vo
     return chosen
 
 
+@rolls_back_on_error
 def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str, staff=None,
                  reason: str = "") -> Refund:
     """Refund the value of the chosen vouchers through the order's payment provider
@@ -219,12 +207,6 @@ def _refund_by_stripe_id(stripe_refund_id: str) -> Refund | None:
     return db.session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund_id))
 
 
-def _order_for_intent(payment_intent_id: str | None) -> Order | None:
-    if not payment_intent_id:
-        return None
-    return db.session.scalar(select(Order).where(Order.payment_intent_id == payment_intent_id))
-
-
 def _units_covering(voucher: Voucher, cents: int) -> int:
     """The fewest units of what remains whose refund value is at least `cents`."""
     for units in _candidate_units(voucher, cents):
@@ -264,13 +246,14 @@ def _take_for_dashboard_refund(order: Order, refund: Refund) -> dict[str, int]:
     return taken
 
 
+@rolls_back_on_error
 def record_stripe_refund(obj: dict) -> str:
     """Reflect one Stripe refund object in the shop, once per refund id. Commits.
 
     Returns 'recorded', 'known' (already stored: made here or seen before; only its
     status is refreshed), 'failed' (a refund that returned no money) or 'no_order'.
     """
-    order = _order_for_intent(obj.get("payment_intent"))
+    order = order_for_intent(obj.get("payment_intent"))
     if order is None:
         log.warning("Stripe refund %s matches no order", obj.get("id"))
         return "no_order"
@@ -327,10 +310,9 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
         if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
             continue
         voucher = lock_voucher(entry.voucher_id)
-        if voucher.status == "refunded":
-            voucher.status = "active"  # what it was: only an active voucher is refundable
+        lifecycle.reopen_refunded(voucher)
         record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
-                     reverses_id=entry.id, refund_id=refund.id, lock=False)
+                     reverses_id=entry.id, refund_id=refund.id)
         restored[voucher.code] = -entry.delta
     tips = {v.code: v.gratuity_cents for v in gratuity.restore_after_failed_refund(refund)}
     _apply_to_order(order, -refund.amount_cents)
@@ -342,47 +324,17 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
                 refund.stripe_refund_id, order.public_id, status, len(restored))
 
 
-@handles("refund.created", "refund.updated", "charge.refund.updated")
 def refund_event(refund: dict) -> None:
     record_stripe_refund(refund)
 
 
-@handles("charge.refunded")
 def charge_refunded(charge: dict) -> None:
     """A charge's refunds; newer API versions omit the list, so it is read from Stripe."""
     listed = (charge.get("refunds") or {}).get("data")
     if listed is None:
-        if _order_for_intent(charge.get("payment_intent")) is None:
+        if order_for_intent(charge.get("payment_intent")) is None:
             return
         listed = stripe_gateway.list_refunds(charge["payment_intent"])
     for refund in listed:
         refund.setdefault("payment_intent", charge.get("payment_intent"))
         record_stripe_refund(refund)
-
-
-def void_voucher(voucher_id: int, *, staff=None, actor: str | None = None, reason: str = "",
-                 commit: bool = True) -> Voucher:
-    """Take a voucher out of use: a `void` entry for what remains, status `voided`.
-
-    Locks the voucher. Raises Gone when it is already voided or refunded. Commits
-    unless `commit=False`.
-    """
-    voucher = lock_voucher(voucher_id)
-    before = {"status": voucher.status, "remaining": voucher.remaining, "frozen": voucher.frozen}
-    record_entry(voucher, "void", -voucher.remaining, staff_id=getattr(staff, "id", None),
-                 note=reason or "voided", lock=False)
-    voucher.status = "voided"
-    voucher.frozen = False
-    record_audit("voucher.void", voucher, staff=staff, actor=actor, before=before,
-                 after={"status": "voided", "remaining": 0, "reason": reason})
-    if commit:
-        db.session.commit()
-    return voucher
-
-
-def order_for_admin(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None:
-        raise NotFound("No order has that number.")
-    return order
-

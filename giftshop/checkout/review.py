@@ -17,6 +17,7 @@ from giftshop.checkout.validation import MAX_ITEMS, validate_order
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, utcnow
+from giftshop.transactions import rolls_back_on_error
 
 
 WAIT_FOR_WEBHOOK = timedelta(minutes=5)
@@ -50,6 +51,7 @@ def _item(order: Order, item_id: int) -> OrderItem:
     return item
 
 
+@rolls_back_on_error
 def add_item(order: Order, item_request: dict, *, today) -> OrderItem:
     """Add one gift (an API-style item) to an unpaid order and re-total it. Commits.
 
@@ -66,6 +68,7 @@ def add_item(order: Order, item_request: dict, *, today) -> OrderItem:
     return line
 
 
+@rolls_back_on_error
 def replace_item(order: Order, item_id: int, item_request: dict, *, today) -> OrderItem:
     """Replace one gift of an unpaid order with the edited one; same guarantees as add_item."""
     _require_editable(order)
@@ -80,6 +83,7 @@ def replace_item(order: Order, item_id: int, item_request: dict, *, today) -> Or
     return line
 
 
+@rolls_back_on_error
 def remove_item(order: Order, item_id: int) -> bool:
     """Remove one gift; removing the last one cancels the order. Commits.
 
@@ -96,6 +100,7 @@ def remove_item(order: Order, item_id: int) -> bool:
     return True
 
 
+@rolls_back_on_error
 def apply_code(order: Order, typed, *, today) -> None:
     """The buyer's promo code on the unpaid order (case-insensitive). Commits;
     ValidationFailed `promo_code` (nothing written) for an unknown, expired, inactive or
@@ -104,12 +109,14 @@ def apply_code(order: Order, typed, *, today) -> None:
     apply_promo_code(order, typed, today=today)
 
 
+@rolls_back_on_error
 def remove_code(order: Order) -> None:
     """Back to full price. Commits; Conflict `order_locked` once gone to payment."""
     _require_editable(order)
     remove_promo_code(order)
 
 
+@rolls_back_on_error
 def cancel_order(order: Order) -> None:
     """Drop an unpaid order that never went to payment (nothing was charged). Commits."""
     _require_editable(order)
@@ -117,6 +124,7 @@ def cancel_order(order: Order) -> None:
     db.session.commit()
 
 
+@rolls_back_on_error
 def save_gift(item_request: dict, purchaser: dict, *, order_id: str | None,
               item_id: int | None, today) -> Order:
     """The product form's one entry: a new order, or a gift added to / edited in the
@@ -131,6 +139,7 @@ def save_gift(item_request: dict, purchaser: dict, *, order_id: str | None,
     return order
 
 
+@rolls_back_on_error
 def pay_now(order: Order) -> str:
     """Where the buyer pays this unpaid order now. Commits.
 

@@ -9,10 +9,12 @@ from giftshop.checkout import stripe_gateway
 from giftshop.checkout.validation import validate_order
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
-from giftshop.models import Order, OrderItem
+from giftshop.models import Order, OrderItem, Product
 from giftshop.promotions import codes as promo_codes
+from giftshop.transactions import rolls_back_on_error
 
 
+@rolls_back_on_error
 def place_order(data: dict, *, today: date) -> Order:
     """Validate and store a pending order with the catalog's prices snapshotted. Commits.
 
@@ -38,16 +40,34 @@ def place_order(data: dict, *, today: date) -> Order:
 
 def order_item(item: dict) -> OrderItem:
     """An order line from one validated item, with the product's details snapshotted."""
-    product = item["product"]
-    return OrderItem(
+    return order_line(item["product"], unit_price_cents=item["unit_price_cents"],
+                      quantity=item["quantity"], recipient_name=item["recipient_name"],
+                      recipient_email=item["recipient_email"], message=item["message"],
+                      deliver_on=item["deliver_on"], design=item["design"],
+                      gratuity_cents=item["gratuity_cents"],
+                      gratuity_percent=item["gratuity_percent"])
+
+
+def order_line(product: Product, *, unit_price_cents: int, quantity: int = 1,
+               recipient_name: str | None, recipient_email: str | None, message: str,
+               deliver_on: date, design: str | None = None, gratuity_cents: int = 0,
+               gratuity_percent: int | None = None) -> OrderItem:
+    """The one way an order line is made from a product (the shop's orders and the
+    owner's desk sales): the product's name, kind, sessions and service snapshotted, so
+    later catalog edits never change what was sold. `design=None` keeps the default."""
+    sessions = product.kind == "sessions"
+    line = OrderItem(
         product_id=product.id, product_slug=product.slug, product_name=product.name,
-        kind=product.kind, unit_price_cents=item["unit_price_cents"],
-        paid_cents=item["unit_price_cents"] * item["quantity"],
-        sessions=product.sessions, service=product.service, quantity=item["quantity"],
-        recipient_name=item["recipient_name"], recipient_email=item["recipient_email"],
-        message=item["message"], deliver_on=item["deliver_on"], design=item["design"],
-        gratuity_cents=item["gratuity_cents"], gratuity_percent=item["gratuity_percent"],
+        kind=product.kind, unit_price_cents=unit_price_cents,
+        paid_cents=unit_price_cents * quantity,
+        sessions=product.sessions if sessions else None,
+        service=product.service if sessions else None, quantity=quantity,
+        recipient_name=recipient_name, recipient_email=recipient_email, message=message,
+        deliver_on=deliver_on, gratuity_cents=gratuity_cents, gratuity_percent=gratuity_percent,
     )
+    if design is not None:
+        line.design = design
+    return line
 
 
 def retotal(order: Order, promo=None) -> None:
@@ -58,6 +78,7 @@ def retotal(order: Order, promo=None) -> None:
     order.total_cents += sum(item.gratuity_total_cents for item in order.items)
 
 
+@rolls_back_on_error
 def apply_promo_code(order: Order, typed, *, today: date) -> None:
     """Put the buyer's promo code on the unpaid order and re-total it. Commits;
     ValidationFailed `promo_code` (nothing written) when it cannot be used."""
@@ -65,6 +86,7 @@ def apply_promo_code(order: Order, typed, *, today: date) -> None:
     db.session.commit()
 
 
+@rolls_back_on_error
 def remove_promo_code(order: Order) -> None:
     """Take the promo code off the unpaid order (full price again). Commits."""
     retotal(order, None)
@@ -72,6 +94,7 @@ def remove_promo_code(order: Order) -> None:
     db.session.commit()
 
 
+@rolls_back_on_error
 def start_checkout(order: Order, *, replacing: str | None = None) -> str:
     """The URL the buyer pays at: a Stripe Checkout Session, or the demo pay page. Commits.
 

@@ -3,6 +3,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from giftshop.email_address import check_email
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
 from giftshop.checkout.gratuity import parse_gratuity
@@ -10,7 +11,6 @@ from giftshop.vouchers.designs import is_offered, offered_designs
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 MAX_MESSAGE = 500
 MAX_NAME = 120
 MAX_QUANTITY = 10
@@ -43,14 +43,6 @@ def printable(text: str) -> bool:
                    and ch not in "\n\r\t" for ch in text)
 
 
-def _email(value, field: str, errors: dict, *, required: bool) -> str | None:
-    value = check_text(value, field, errors, required=required, limit=254)
-    if value is not None and not EMAIL_RE.match(value):
-        errors[field] = "Enter a valid email address."
-        return None
-    return value
-
-
 def _int(value, field: str, errors: dict) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         errors[field] = "Must be a whole number."
@@ -76,7 +68,7 @@ def validate_order(data, today: date) -> tuple[dict, list[dict]]:
     buyer = {
         "name": check_text(purchaser.get("name"), "purchaser.name", errors, required=True,
                       limit=MAX_NAME),
-        "email": _email(purchaser.get("email"), "purchaser.email", errors, required=True),
+        "email": check_email(purchaser.get("email"), "purchaser.email", errors, required=True),
     }
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
@@ -136,7 +128,7 @@ def _validate_item(raw, prefix: str, errors: dict, today: date) -> dict:
             # is printed on it and the PDF goes to the buyer.
             item["recipient_name"] = check_text(recipient.get("name"), f"{prefix}.recipient.name",
                                            errors, required=True, limit=MAX_NAME)
-            item["recipient_email"] = _email(recipient.get("email"),
+            item["recipient_email"] = check_email(recipient.get("email"),
                                              f"{prefix}.recipient.email", errors, required=False)
     message = raw.get("message") or ""
     if not isinstance(message, str):

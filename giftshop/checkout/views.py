@@ -10,8 +10,8 @@ from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import csrf
 from giftshop.vouchers import delivery
 from giftshop.vouchers.pdf import order_pdf
-from giftshop.vouchers.views import pdf_response
-from giftshop.web import error_response, keep_private, today_local
+from giftshop.localtime import today_local
+from giftshop.web import error_response, keep_private, pdf_response
 
 bp = Blueprint("checkout", __name__)
 

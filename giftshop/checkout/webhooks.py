@@ -1,18 +1,20 @@
 """Stripe webhook handling: verify → record the event once → dispatch by type.
 
+`HANDLERS` at the end of this module is the one table of event type → handler (as
+saleor's Stripe plugin does it); `SUBSCRIBED_EVENTS` is what the README tells the owner
+to subscribe the endpoint to, and a test holds every one of them to a handler.
 Handlers receive the Stripe object (a dict), never the request. Unknown types are
 acknowledged. A replayed event id is acknowledged without work. A transient
 failure raises, so the view answers 5xx and Stripe retries.
 """
 import logging
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-# `disputes` and `refunds` are imported for their @handles registrations.
-from giftshop.checkout import disputes, refunds, stripe_gateway  # noqa: F401
-from giftshop.checkout.events import HANDLERS, handles
-from giftshop.checkout.fulfilment import fulfil_order, mark_unpaid
+from giftshop.checkout import disputes, refunds, stripe_gateway
+from giftshop.checkout.fulfilment import fulfil_in_transaction, mark_unpaid
 from giftshop.extensions import db
 from giftshop.models import Order, StripeEvent, utcnow
 
@@ -58,7 +60,6 @@ def _order_for_session(session: dict) -> Order | None:
     return order
 
 
-@handles("checkout.session.completed", "checkout.session.async_payment_succeeded")
 def session_paid(session: dict) -> None:
     order = _order_for_session(session)
     if order is None or order.is_paid:
@@ -67,7 +68,7 @@ def session_paid(session: dict) -> None:
     if fresh.get("payment_status") != "paid":
         return  # an async payment still on its way; its own event will come
     # `process_event` commits the fulfilment together with the event id (one COMMIT).
-    fulfil_order(order.id, fresh, commit=False)
+    fulfil_in_transaction(order.id, fresh)
 
 
 def _current_session_order(session: dict) -> Order | None:
@@ -78,16 +79,36 @@ def _current_session_order(session: dict) -> Order | None:
     return order
 
 
-@handles("checkout.session.async_payment_failed")
 def session_failed(session: dict) -> None:
     order = _current_session_order(session)
     if order is not None:
         mark_unpaid(order.id, "failed")
 
 
-@handles("checkout.session.expired")
 def session_expired(session: dict) -> None:
     order = _current_session_order(session)
     if order is not None:
         mark_unpaid(order.id, "expired")
 
+
+# The endpoint's events in the Stripe dashboard (README, "Going live with Stripe").
+SUBSCRIBED_EVENTS = (
+    "checkout.session.completed", "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed", "checkout.session.expired",
+    "charge.refunded", "refund.created", "refund.updated",
+    "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+)
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "checkout.session.completed": session_paid,
+    "checkout.session.async_payment_succeeded": session_paid,
+    "checkout.session.async_payment_failed": session_failed,
+    "checkout.session.expired": session_expired,
+    "charge.refunded": refunds.charge_refunded,
+    "refund.created": refunds.refund_event,
+    "refund.updated": refunds.refund_event,
+    "charge.refund.updated": refunds.refund_event,  # older API versions' name
+    "charge.dispute.created": disputes.dispute_created,
+    "charge.dispute.updated": disputes.dispute_updated,
+    "charge.dispute.closed": disputes.dispute_closed,
+}

@@ -13,6 +13,7 @@ from giftshop.desk.staff import ROLES, password_errors, require_staff, revoke_to
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Staff
+from giftshop.transactions import rolls_back_on_error
 
 
 def all_staff() -> list[Staff]:
@@ -33,6 +34,7 @@ def end_sessions(staff: Staff) -> None:
     db.session.commit()
 
 
+@rolls_back_on_error
 def set_active(email: str, active: bool, *, by: Staff | None = None) -> Staff:
     """Enable or disable an account. Disabling ends its sessions and revokes its API
     tokens in the same transaction. Commits. Raises NotFound `unknown_staff`, and
@@ -51,6 +53,7 @@ def set_active(email: str, active: bool, *, by: Staff | None = None) -> Staff:
     return staff
 
 
+@rolls_back_on_error
 def set_password(email: str, password: str, *, by: Staff | None = None) -> Staff:
     """Give the member a new password and end their sessions. Commits.
     Raises ValidationFailed for a too short or too long password."""
@@ -65,6 +68,7 @@ def set_password(email: str, password: str, *, by: Staff | None = None) -> Staff
     return staff
 
 
+@rolls_back_on_error
 def set_role(email: str, role: str, *, by: Staff | None = None) -> Staff:
     """Make the member `owner` or `staff` (effective at their next request). Commits.
     Raises ValidationFailed for another role, Conflict `last_owner` for the last owner."""

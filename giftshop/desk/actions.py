@@ -7,9 +7,9 @@ from giftshop.desk import ledger
 from giftshop.desk.auth import owner_required, staff_required
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import CashOutForm, RedeemAmountForm, RedeemSessionsForm, VoidForm
-from giftshop.desk.presenter import PREFIX, amount, undo_form, voucher_screen
+from giftshop.desk.presenter import PREFIX, undo_form, voucher_screen
 from giftshop.errors import DomainError, UnknownCode
-from giftshop.extensions import db
+from giftshop.vouchers.lookup import amount_text, find_by_code
 
 
 def _done(outcome: ledger.Outcome):
@@ -18,13 +18,12 @@ def _done(outcome: ledger.Outcome):
 
 def _voucher_or_404(code: str):
     try:
-        return ledger.voucher_by_code(code), None
+        return find_by_code(code), None
     except UnknownCode as exc:
         return None, (render_template("desk/index.html", query=code, error=exc.message), 404)
 
 
 def _refused(voucher, exc: DomainError, **submitted):
-    db.session.rollback()
     return voucher_screen(voucher, error=exc.message, status=exc.status, **submitted)
 
 
@@ -94,9 +93,8 @@ def reverse(entry_id: int):
                                          idempotency_key=form.idempotency_key.data)
                 return _done(outcome)
             except DomainError as exc:
-                db.session.rollback()
                 error, status = exc.message, exc.status
         else:
             status = 422
     return render_template("desk/reverse.html", form=form, entry=entry, voucher=entry.voucher,
-                           error=error, change=amount(entry.voucher, -entry.delta)), status
+                           error=error, change=amount_text(entry.voucher, -entry.delta)), status

@@ -13,6 +13,7 @@ from functools import wraps
 
 from flask import abort, g, request
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from giftshop.desk import token_cache
 from giftshop.errors import UnknownCode
@@ -63,11 +64,26 @@ def _forbidden():
 
 
 def _resolve_api_staff() -> Staff | None:
-    from giftshop.desk.staff import staff_for_token
+    """The token's staff member (read-only; `note_token_use` records the use afterwards)."""
+    from giftshop.desk.staff import token_holder
 
-    staff = staff_for_token(_bearer_token())
+    staff, g.api_token_due = token_holder(_bearer_token())
     g.api_staff = staff
     return staff
+
+
+def note_token_use(response):
+    """After an API request: refresh the token's `last_used_at` when it was due. Runs as
+    the staff API blueprint's after_request, outside the view's transaction."""
+    token_id = g.pop("api_token_due", None)
+    if token_id is not None:
+        from giftshop.desk.staff import record_token_use
+
+        try:
+            record_token_use(token_id)
+        except DBAPIError:  # a bookkeeping write must not turn an answer into an error
+            db.session.rollback()
+    return response
 
 
 def api_staff_required(view):
@@ -106,7 +122,7 @@ def api_staff_cached(view):
         if holder is None:
             from giftshop.desk.staff import live_token
 
-            row = live_token(token)
+            row, g.api_token_due = live_token(token)
             if row is None:
                 return _unauthorized()
             holder = token_cache.remember(token, row)

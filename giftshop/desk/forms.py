@@ -6,38 +6,13 @@ are one tap: the button's label ("Redeem 1 session") is the confirmation, and ev
 redemption can be undone from the screen that follows it. Cash out and void, which
 cannot be undone, keep a required confirmation checkbox.
 """
-import re
-import uuid
-from decimal import Decimal, InvalidOperation
-
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-_DOLLARS = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
-_KEY = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
-
-
-def parse_dollars(text: str) -> int | None:
-    """"62.50", "$62.5", "1,000" → cents; None when it is not a dollar amount."""
-    text = (text or "").strip()
-    if not _DOLLARS.match(text):
-        return None
-    try:
-        cents = Decimal(text.lstrip("$").strip().replace(",", "")) * 100
-    except InvalidOperation:
-        return None
-    return int(cents)
-
-
-def new_key() -> str:
-    return str(uuid.uuid4())
-
-
-def _valid_key(form, field):
-    if not _KEY.match(field.data or ""):
-        raise ValidationError("This form is out of date; reload the page.")
+from giftshop.forms import idempotency_key_field
+from giftshop.money import parse_dollars
 
 
 class LoginForm(FlaskForm):
@@ -49,12 +24,8 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class LogoutForm(FlaskForm):
-    submit = SubmitField("Sign out")
-
-
 class _ActionForm(FlaskForm):
-    idempotency_key = HiddenField(default=new_key, validators=[_valid_key])
+    idempotency_key = idempotency_key_field()
 
 
 class RedeemAmountForm(_ActionForm):

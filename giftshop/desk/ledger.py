@@ -10,8 +10,8 @@ and writes). On top of that each service:
 - is idempotent per `idempotency_key`: a repeat, even a concurrent one, returns the
   first entry and writes nothing (a unique-key race is caught, rolled back, and
   answered with the winner's entry);
-- records an audit row and commits, or raises a DomainError with a stable code and
-  leaves nothing written.
+- records an audit row and commits, or raises a DomainError with a stable code,
+  leaving nothing written and the session rolled back (`rolls_back_on_error`).
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,15 +23,14 @@ from sqlalchemy.orm import joinedload
 from giftshop.audit import record_audit
 from giftshop.errors import Conflict, DomainError, NotFound, UnknownCode, ValidationFailed
 from giftshop.extensions import db
+from giftshop.localtime import today_local
 from giftshop.models import ApiToken, LedgerEntry, Staff, Voucher
 from giftshop.models.base import utcnow
-from giftshop.vouchers import gratuity
+from giftshop.transactions import rolls_back_on_error
+from giftshop.vouchers import gratuity, lifecycle
 from giftshop.vouchers.codes import normalize_code
-from giftshop.web import today_local
 from giftshop.vouchers.ledger import (
     find_idempotent, lock_voucher, lock_voucher_with_key, record_entry, redeem_at_once)
-# The desk finds vouchers the way holders do: any form of the code, or UnknownCode.
-from giftshop.vouchers.lookup import find_by_code as voucher_by_code  # noqa: F401
 
 #: Staff may undo their redemptions for this long; the owner any time.
 STAFF_REVERSAL_WINDOW = timedelta(hours=24)
@@ -128,15 +127,15 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
     voucher_id = voucher.id
     try:
         # Every caller holds the row lock and has answered a repeated key (`_replay`).
-        entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
-                             note=note, idempotency_key=key, reverses_id=reverses_id,
-                             lock=False)
         if kind == "void":
-            entry.voucher.status = "voided"
-        after_extra = _gratuity_change(kind, entry)
-        record_audit(f"voucher.{action}", entry.voucher, staff=staff, before=before,
-                     after={"remaining": entry.voucher.remaining, "status": entry.voucher.status,
-                            "entry_id": entry.id, "delta": delta, **after_extra})
+            entry = lifecycle.void(voucher, reason=note, staff=staff, idempotency_key=key)
+        else:
+            entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
+                                 note=note, idempotency_key=key, reverses_id=reverses_id)
+            after_extra = _gratuity_change(kind, entry)
+            record_audit(f"voucher.{action}", voucher, staff=staff, before=before,
+                         after={"remaining": voucher.remaining, "status": voucher.status,
+                                "entry_id": entry.id, "delta": delta, **after_extra})
         _commit_keeping_values()
     except IntegrityError:
         db.session.rollback()
@@ -191,6 +190,7 @@ def _quantity(voucher: Voucher, amount_cents, sessions) -> int:
     return _positive_int(sessions, "sessions", "The number of sessions")
 
 
+@rolls_back_on_error
 def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
            sessions: int | None = None, idempotency_key: str | None = None,
            note: str = "", token_id: int | None = None) -> Outcome:
@@ -210,11 +210,7 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
         return done
     only_if = None if token_id is None else ApiToken.live(token_id)
     voucher, earlier = lock_voucher_with_key(normalized, key, only_if=only_if)
-    try:
-        quantity = _quantity(voucher, amount_cents, sessions)
-    except ValidationFailed:
-        db.session.rollback()  # release the row lock at once
-        raise
+    quantity = _quantity(voucher, amount_cents, sessions)
     if (replayed := _replayed(earlier, "redeem", -quantity)) is not None:
         return replayed
     return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key,
@@ -249,6 +245,7 @@ def _redeem_at_once(code, staff, amount_cents, sessions, key, note, token_id) ->
     return Outcome(entry, voucher, created=True)
 
 
+@rolls_back_on_error
 def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
             note: str = "", now: datetime | None = None) -> Outcome:
     """Undo a redemption with a compensating `reverse` entry that points at it.
@@ -290,6 +287,7 @@ def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool
     return any(e.kind == "redeem" and e.id not in undone for e in entries)
 
 
+@rolls_back_on_error
 def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = None,
              note: str = "") -> Outcome:
     """Pay out a money balance under $5 after at least one use: a `cashout` entry of
@@ -308,6 +306,7 @@ def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = No
                   note=note, key=key)
 
 
+@rolls_back_on_error
 def void_voucher(code: str, *, staff: Staff, reason: str,
                  idempotency_key: str | None = None) -> Outcome:
     """Owner only: take the remaining value to zero with a `void` entry carrying the

@@ -10,27 +10,13 @@ from giftshop.desk.forms import (CashOutForm, RedeemAmountForm, RedeemSessionsFo
 from giftshop.desk.ledger import STAFF_REVERSAL_WINDOW, cashable, history, reversed_ids
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
-from giftshop.web import money
+from giftshop.vouchers.lookup import amount_text, remaining_text
 
 KIND_LABELS = {"issue": "Issued", "redeem": "Redeemed", "reverse": "Reversed",
                "cashout": "Cashed out", "void": "Voided", "refund": "Refunded",
                "adjust": "Adjusted"}
 # Form prefixes keep field ids unique when several forms share the voucher screen.
 PREFIX = {"redeem": "redeem", "cashout": "cashout", "void": "void", "reverse": "reverse"}
-
-
-def amount(voucher: Voucher, value: int) -> str:
-    """Cents as money for money vouchers, a session count for packages."""
-    if voucher.is_money:
-        return money(value)
-    return f"{value} session" if abs(value) == 1 else f"{value} sessions"
-
-
-def remaining_text(voucher: Voucher) -> str:
-    """"$62.50 of $100.00" or "3 of 6 sessions left"."""
-    if voucher.is_money:
-        return f"{money(voucher.remaining)} of {money(voucher.initial)}"
-    return f"{voucher.remaining} of {voucher.initial} sessions left"
 
 
 @dataclass
@@ -57,7 +43,7 @@ def history_rows(voucher: Voucher, staff) -> list[HistoryRow]:
     undone = reversed_ids(entries)
     now = utcnow()
     return [HistoryRow(entry=e, label=KIND_LABELS.get(e.kind, e.kind),
-                       change=amount(voucher, abs(e.delta)),
+                       change=amount_text(voucher, abs(e.delta)),
                        who=e.staff.display_name if e.staff else "Shop",
                        reversed=e.id in undone, can_reverse=undoable(e, staff, undone, now))
             for e in entries]
@@ -66,7 +52,7 @@ def history_rows(voucher: Voucher, staff) -> list[HistoryRow]:
 def undo_form(entry: LedgerEntry, **kwargs) -> ReverseForm:
     """The one-tap undo of a redemption; its label says what comes back."""
     form = ReverseForm(prefix=PREFIX["reverse"], entry_id=str(entry.id), **kwargs)
-    form.submit.label.text = f"Undo: give back {amount(entry.voucher, abs(entry.delta))}"
+    form.submit.label.text = f"Undo: give back {amount_text(entry.voucher, abs(entry.delta))}"
     return form
 
 
@@ -107,7 +93,7 @@ def voucher_screen(voucher: Voucher, *, error: str | None = None, status: int = 
         can_redeem=voucher.status == "active" and not voucher.frozen and voucher.remaining > 0,
         can_cash_out=cashable(voucher, [r.entry for r in rows]),
         can_void=staff.is_owner and voucher.status == "active",
-        amount=lambda value: amount(voucher, value),
+        amount=lambda value: amount_text(voucher, value),
         window_hours=int(STAFF_REVERSAL_WINDOW / timedelta(hours=1)),
     )
     return page, status
@@ -115,5 +101,5 @@ def voucher_screen(voucher: Voucher, *, error: str | None = None, status: int = 
 
 def entry_summary(entry: LedgerEntry) -> str:
     """"Redeemed 1 session", "Reversed +$20.00" — what one entry did, for people."""
-    change = amount(entry.voucher, abs(entry.delta))
+    change = amount_text(entry.voucher, abs(entry.delta))
     return f"{KIND_LABELS.get(entry.kind, entry.kind)} {change}"

@@ -10,7 +10,7 @@ from giftshop.desk.accounts import end_sessions
 from giftshop.desk.blueprint import bp
 from giftshop.desk.forms import LoginForm
 from giftshop.desk.staff import sign_in_attempt
-from giftshop.web import local_time
+from giftshop.localtime import local_time
 
 
 def _client() -> str:

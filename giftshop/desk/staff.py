@@ -15,13 +15,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from giftshop import attempts
 from giftshop.audit import record_audit
 from giftshop.desk.token_cache import token_hash
+from giftshop.email_address import INVALID, is_email
 from giftshop.errors import DomainError, NotFound, ValidationFailed
-from giftshop.extensions import db, login_manager
+from giftshop.extensions import db
 from giftshop.models import ApiToken, Staff
 from giftshop.models.base import utcnow
-
-login_manager.login_view = "desk.login"
-login_manager.login_message = "Please sign in to use the front desk."
+from giftshop.transactions import rolls_back_on_error
 
 MIN_PASSWORD_LENGTH = 10
 SIGNIN_LIMIT = "5 per minute"
@@ -37,7 +36,6 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
-@login_manager.user_loader
 def load_staff(session_id: str) -> Staff | None:
     """The session's staff member while the session is live: active, and its session
     version still current (sign-out, a new password or disabling raise it)."""
@@ -77,6 +75,7 @@ def password_errors(password: str | None) -> dict[str, str]:
     return {}
 
 
+@rolls_back_on_error
 def create_staff(email: str, password: str, *, role: str = "staff", name: str = "") -> Staff:
     """Create an active staff account with a scrypt-hashed password. Commits.
 
@@ -85,9 +84,8 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
     """
     email = normalize_email(email)
     errors = {}
-    local, _, domain = email.partition("@")
-    if not local or not domain or len(email) > 254 or not email.isprintable():
-        errors["email"] = "Enter a valid email address."
+    if not is_email(email):
+        errors["email"] = INVALID
     errors.update(password_errors(password))
     if role not in ROLES:
         errors["role"] = "Role must be owner or staff."
@@ -105,7 +103,6 @@ def create_staff(email: str, password: str, *, role: str = "staff", name: str = 
         record_audit("staff.create", staff, actor="cli", after={"email": email, "role": role})
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
         raise DomainError(f"{email} already has an account.", code="staff_exists", status=409)
     return staff
 
@@ -154,33 +151,33 @@ def issue_token(email: str) -> str:
     return token
 
 
-def staff_for_token(token: str | None, *, now: datetime | None = None) -> Staff | None:
-    """The active staff member owning this unrevoked token, else None.
+def token_holder(token: str | None, *, now: datetime | None = None) -> tuple[Staff | None, int | None]:
+    """(the active staff member owning this unrevoked token, else None; the token's id
+    when its `last_used_at` is due a refresh, else None). Read-only: the API records the
+    use after the request (`record_token_use`), so authorizing commits nothing."""
+    row, due = live_token(token, now=now)
+    return (None if row is None else row.staff), due
 
-    Refreshes the token's `last_used_at` at most every few minutes (commits only then).
-    """
-    row = live_token(token, now=now)
-    return None if row is None else row.staff
 
-
-def live_token(token: str | None, *, now: datetime | None = None) -> ApiToken | None:
-    """`staff_for_token`, answering with the token row (its `staff` loaded)."""
+def live_token(token: str | None, *, now: datetime | None = None) -> tuple[ApiToken | None, int | None]:
+    """`token_holder`, answering with the token row (its `staff` loaded). Read-only."""
     if not token:
-        return None
+        return None, None
     row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.staff))
                             .where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None or not row.staff.active:
-        return None
+        return None, None
     now = now or utcnow()
-    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
-        row.last_used_at = now
-        session = db.session()
-        session.expire_on_commit = False  # the caller reads row.staff after this
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
-    return row
+    due = row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY
+    return row, row.id if due else None
+
+
+def record_token_use(token_id: int, *, now: datetime | None = None) -> None:
+    """Refresh a token's `last_used_at` (at most every few minutes, see `token_holder`).
+    Its own statement and commit, after the request's work is done."""
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now or utcnow()))
+    db.session.commit()
 
 
 def revoke(email: str, *, now: datetime | None = None) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from giftshop.models import ApiToken
 
-#: As often as `staff_for_token` refreshes `last_used_at`.
+#: As often as `token_holder` finds `last_used_at` due a refresh.
 REFRESH = 300.0
 MAX_ENTRIES = 1024
 
@@ -53,7 +53,7 @@ def cached(token: str | None) -> TokenHolder | None:
 
 
 def remember(token: str, row: ApiToken) -> TokenHolder:
-    """Cache a token `staff_for_token` has just found live; returns its holder."""
+    """Cache a token `live_token` has just found live; returns its holder."""
     holder = TokenHolder(token_id=row.id, id=row.staff.id, email=row.staff.email)
     with _lock:
         if len(_entries) >= MAX_ENTRIES:

@@ -1,20 +1,17 @@
 """Front desk pages (staff only): find a voucher, see it, read QR frames from the camera."""
 from flask import jsonify, redirect, render_template, request, url_for
 
-from giftshop.desk import actions, signin, staff  # noqa: F401  (routes; the user loader)
 from giftshop.desk import ledger
 from giftshop.desk.auth import staff_required
 from giftshop.desk.blueprint import bp
-from giftshop.desk.ledger import voucher_by_code
-from giftshop.desk.presenter import done_screen, remaining_text, voucher_screen
+from giftshop.desk.presenter import done_screen, voucher_screen
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.models import Voucher
 from giftshop.vouchers.codes import normalize_code
+from giftshop.vouchers.lookup import find_by_code, remaining_text
 from giftshop.web import body_limit
 from giftshop.vouchers.search import find_for_desk
-
-__all__ = ["bp"]
 
 
 @bp.get("")
@@ -49,7 +46,7 @@ def lookup():
 def voucher(code: str):
     """The redeem screen; signed-in staff also land here from a voucher's QR URL."""
     try:
-        found = voucher_by_code(code)
+        found = find_by_code(code)
     except UnknownCode as exc:
         return render_template("desk/index.html", query=code, error=exc.message), 404
     if found.code != code:

@@ -8,8 +8,6 @@ from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
 
-ORDER_STATUSES = ("pending", "paid", "failed", "expired", "refunded", "partially_refunded")
-
 
 class Order(db.Model):
     """A purchase. `public_id` is unguessable and is the buyer's credential for its page."""

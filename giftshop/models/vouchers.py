@@ -2,13 +2,13 @@ from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
+from giftshop.localtime import today_local
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
-
-LEDGER_KINDS = ("issue", "redeem", "reverse", "cashout", "void", "refund", "adjust")
 
 
 class Voucher(db.Model):
@@ -77,16 +77,26 @@ class Voucher(db.Model):
     def is_money(self) -> bool:
         return self.kind == "money"
 
+    @hybrid_method
+    def value_of(self, units):
+        """What `units` of this voucher are worth at the price paid: units × value_cents ÷
+        initial, rounded down to the cent (a sold money certificate's cents one for one;
+        sessions pro rata; nothing for a complimentary one). The refund rule and the
+        liability report both use it; in a query it is the same SQL expression."""
+        if self.initial <= 0:
+            return 0
+        return units * self.value_cents // self.initial
+
+    @value_of.expression
+    def value_of(cls, units):
+        return (units * cls.value_cents) // cls.initial
+
     def expired(self, today: date | None = None) -> bool:
         """ORS 646A.278: a promotional voucher's printed date is the last day it is good
         for; from the next Portland day on it is expired (only issuance sets the date)."""
         if self.expires_on is None:
             return False
-        if today is None:
-            from giftshop.web import today_local  # the web layer imports the models
-
-            today = today_local()
-        return today > self.expires_on
+        return (today or today_local()) > self.expires_on
 
     @property
     def kind_label(self) -> str:

@@ -13,7 +13,8 @@ from giftshop.errors import ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import BonusCampaign, LedgerEntry, Order, Voucher
 from giftshop.vouchers.service import issue_voucher
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
+from giftshop.transactions import rolls_back_on_error
 
 MAX_CENTS = 1_000_000
 
@@ -44,6 +45,7 @@ def _check(data: dict, today: date) -> dict:
             "min_purchase_cents": data["min_purchase_cents"], "bonus_cents": data["bonus_cents"]}
 
 
+@rolls_back_on_error
 def create_campaign(data: dict, *, staff, today: date) -> BonusCampaign:
     """Validate and store a campaign with an audit row. Commits; ValidationFailed (422,
     nothing written) on bad input."""

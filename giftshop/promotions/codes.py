@@ -29,7 +29,7 @@ from giftshop.audit import record_audit
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, PromoCode, utcnow
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
 
 class PromoUnavailable(Conflict):
     """The code stopped being usable between applying it and going to payment."""

@@ -3,7 +3,6 @@
 Rows are written in the caller's transaction (fulfilment's, for receipts and
 deliveries), so an email exists if and only if what it announces was committed.
 """
-import re
 import secrets
 from datetime import date, datetime, time, timezone
 
@@ -11,6 +10,7 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from giftshop.audit import record_audit
+from giftshop.email_address import INVALID, is_email
 from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, Voucher, utcnow
@@ -20,10 +20,10 @@ from giftshop.vouchers.ledger import lock_voucher
 from giftshop.vouchers.picture import MAX_PICTURES, picture_cid
 from giftshop.vouchers.qr import voucher_url
 from giftshop.vouchers.search import refresh_search_text
-from giftshop.web import LOCAL_TZ
+from giftshop.localtime import LOCAL_TZ
+from giftshop.transactions import rolls_back_on_error
 
 DELIVERY_HOUR = time(9, 0)
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 _VOUCHER_EMAILS = ("delivery", "resend")
 
 
@@ -128,32 +128,45 @@ def pending_voucher_emails(voucher: Voucher) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)))
 
 
+@rolls_back_on_error
 def resend_voucher_email(order: Order, code: str, *, now: datetime | None = None) -> OutboxMessage:
-    """Queue the voucher's email again, to be sent at once. Commits.
-
-    Idempotent while a resend is still waiting (a double click queues one email).
-    Refused (409 `not_yet_delivered`) while the first delivery is still scheduled:
-    the buyer should correct the address instead of sending early.
-    """
+    """The buyer's resend from the order page: a paid order's voucher, as `resend`."""
     if not order.is_paid:
         raise Conflict("This order is not paid.", code="order_not_paid")
-    voucher = lock_voucher(order_voucher(order, code).id)
+    return resend(order_voucher(order, code).id, actor=f"buyer:{order.purchaser_email}", now=now)
+
+
+@rolls_back_on_error
+def resend(voucher_id: int, *, staff=None, actor: str | None = None,
+           now: datetime | None = None) -> OutboxMessage:
+    """Queue the voucher's email again, to be sent at once (the buyer's and the owner's
+    one resend). Locks the voucher; audits `voucher.email_resent`; commits.
+
+    Idempotent while a resend is still waiting (a double click queues one email).
+    Refused (409 `not_yet_delivered`) while the first delivery is still scheduled, since
+    that would send early (correct the address instead), and (409 `no_email`) for a
+    voucher with nobody to send to. A refusal leaves the session clean.
+    """
+    voucher = lock_voucher(voucher_id)
     pending = pending_voucher_emails(voucher)
     waiting = next((m for m in pending if m.kind == "resend"), None)
     if waiting is not None:
         db.session.rollback()
         return waiting
     if voucher.delivered_at is None and any(m.kind == "delivery" for m in pending):
-        db.session.rollback()
         raise Conflict("This voucher's email is still scheduled; it has not been sent yet.",
                        code="not_yet_delivered")
+    if not voucher.recipient_email and voucher.order is None:
+        raise Conflict("This voucher has no email address to send to; add one first.",
+                       code="no_email")
     message = queue_delivery(voucher, now=now or utcnow(), kind="resend")
-    record_audit("voucher.email_resent", voucher, actor=f"buyer:{order.purchaser_email}",
+    record_audit("voucher.email_resent", voucher, staff=staff, actor=actor,
                  after={"to_email": message.to_email})
     db.session.commit()
     return message
 
 
+@rolls_back_on_error
 def correct_recipient_email(order: Order, code: str, new_email: str, *,
                             now: datetime | None = None) -> Voucher:
     """The buyer changes where a not-yet-delivered voucher is emailed. Commits.
@@ -166,6 +179,7 @@ def correct_recipient_email(order: Order, code: str, new_email: str, *,
                              actor=f"buyer:{order.purchaser_email}")
 
 
+@rolls_back_on_error
 def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=None,
                       actor: str | None = None, after_delivery: bool = False,
                       now: datetime | None = None) -> Voucher:
@@ -178,11 +192,10 @@ def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=Non
     is a no-op. Audited as `action` with the old and new address.
     """
     email = (new_email or "").strip()
-    if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationFailed({"recipient_email": "Enter a valid email address."})
+    if not is_email(email):
+        raise ValidationFailed({"recipient_email": INVALID})
     voucher = lock_voucher(voucher_id)
     if voucher.delivered_at is not None and not after_delivery:
-        db.session.rollback()
         raise Conflict("This voucher was already delivered; use “Resend” instead.",
                        code="already_delivered")
     before = voucher.recipient_email

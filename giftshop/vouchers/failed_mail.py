@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased
 
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Staff, utcnow
+from giftshop.localtime import LOCAL_TZ
 from giftshop.vouchers.delivery import message_domain, queue_email
-from giftshop.web import LOCAL_TZ
 
 DIGEST = "digest"
 DIGEST_HOUR = time(8, 0)

@@ -1,10 +1,10 @@
 """The only writer of ledger entries.
 
-A voucher's value is the sum of its entries. `record_entry` locks the voucher row
-(PostgreSQL `SELECT ... FOR UPDATE`; on SQLite it takes the database write lock
-first), re-checks the rules against fresh data, then appends one entry and updates
-the cached `remaining` under the same lock. It never commits: the caller's
-transaction decides.
+A voucher's value is the sum of its entries. A caller first locks the voucher row
+with `lock_voucher` (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite the database write
+lock) and answers a repeated idempotency key itself; `record_entry` then re-checks
+the rules against that fresh row, appends one entry and updates the cached
+`remaining` under the same lock. It never commits: the caller's transaction decides.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -89,6 +89,8 @@ def _refuse_if_closed(voucher: Voucher, kind: str) -> None:
             "This voucher is frozen while a payment dispute is open; it cannot be redeemed.",
             code="frozen",
         )
+
+
 def what_is_left(voucher: Voucher) -> str:
     """Why an overdraw is refused, in the words the desk needs: "Only 3 sessions left.",
     "Only $12.50 left.", "No sessions left"."""
@@ -107,23 +109,16 @@ def record_entry(
     idempotency_key: str | None = None,
     reverses_id: int | None = None,
     refund_id: int | None = None,
-    lock: bool = True,
 ) -> LedgerEntry:
     """Append one entry and move `remaining` by `delta`, or raise a DomainError.
 
     Guarantees: the balance never goes below zero nor above the initial value, a
     voided or refunded voucher takes no entry but `adjust`, a frozen or expired one
-    takes no redemption or cash-out, and a repeated `idempotency_key` returns the first entry unchanged.
-    `lock=False` is for a caller that already holds the row lock (`lock_voucher`) and
-    has itself answered a repeated key, or for a voucher created in this transaction;
-    then neither the lock nor the key is looked up again. Does not commit.
+    takes no redemption or cash-out. The caller must hold the voucher's row lock
+    (`lock_voucher`, or a voucher created in this transaction) and must itself have
+    answered a repeated `idempotency_key` (`find_idempotent`, `lock_voucher_with_key`);
+    the unique key still refuses a concurrent twin with an IntegrityError. Does not commit.
     """
-    if lock:
-        voucher = lock_voucher(voucher.id)
-    if idempotency_key and lock:
-        existing = find_idempotent(voucher.id, idempotency_key)
-        if existing is not None:
-            return existing
     _refuse_if_closed(voucher, kind)
     new_remaining = voucher.remaining + delta
     if new_remaining < 0:

@@ -10,7 +10,8 @@ from giftshop.errors import UnknownCode
 from giftshop.extensions import db
 from giftshop.models import ApiToken, LedgerEntry, Staff, Voucher
 from giftshop.vouchers.codes import normalize_code
-from giftshop.web import local_date, money
+from giftshop.localtime import local_date
+from giftshop.money import money
 
 # What each ledger kind means to a holder (staff names and notes are never shown).
 PUBLIC_LABELS = {
@@ -87,17 +88,23 @@ def _staff_view(with_token: bool):
     return stmt.where(ApiToken.live(bindparam("token_id"))) if with_token else stmt
 
 
+def sessions_text(count: int) -> str:
+    """"1 session", "3 sessions", "-1 session": the one pluralisation of a session count."""
+    return f"{count} session" if abs(count) == 1 else f"{count} sessions"
+
+
 def amount_text(voucher: Voucher, value: int) -> str:
+    """Cents as money for a money voucher, a session count for a package."""
     if voucher.is_money:
         return money(value)
-    return f"{value} session{'s' if abs(value) != 1 else ''}"
+    return sessions_text(value)
 
 
 def remaining_text(voucher: Voucher) -> str:
-    """"$62.50 of $100.00" or "3 of 4 sessions left"."""
+    """"$62.50 of $100.00" or "3 of 4 sessions left" (holder page, desk, wallet pass)."""
     if voucher.is_money:
         return f"{money(voucher.remaining)} of {money(voucher.initial)}"
-    return f"{voucher.remaining} of {voucher.initial} session{'s' if voucher.initial != 1 else ''} left"
+    return f"{voucher.remaining} of {sessions_text(voucher.initial)} left"
 
 
 def public_history(voucher: Voucher) -> list[PublicEntry]:

@@ -28,6 +28,7 @@ from flask import Flask, current_app, render_template
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
+from giftshop.practice import practice_info
 from giftshop.models import Order, Voucher
 from giftshop.vouchers import pdf_cache
 from giftshop.vouchers.qr import qr_data_uri, voucher_url
@@ -89,16 +90,6 @@ class StaticOnlyFetcher(URLFetcher):
         media_type, *params = header.split(";")
         body = base64.b64decode(payload) if "base64" in params else unquote_to_bytes(payload)
         return URLFetcherResponse(url, body, {"Content-Type": media_type or "text/plain"})
-
-
-def practice_info(config) -> dict:
-    """The practice details printed on vouchers, as the `practice` context processor gives them."""
-    return {
-        "name": config["PRACTICE_NAME"], "address": config["PRACTICE_ADDRESS"],
-        "phone": config["PRACTICE_PHONE"], "license": config["PRACTICE_LICENSE"],
-        "hours": config["PRACTICE_HOURS"],
-        "tel": "+1" + "".join(ch for ch in config["PRACTICE_PHONE"] if ch.isdigit()),
-    }
 
 
 def new_fetcher(app: Flask | None = None) -> StaticOnlyFetcher:

@@ -38,7 +38,8 @@ from giftshop.extensions import db
 from giftshop.models import EmailOptOut, LedgerEntry, Order, OutboxMessage, Voucher, utcnow
 from giftshop.vouchers.delivery import message_domain, queue_email
 from giftshop.vouchers.ledger import lock_voucher
-from giftshop.web import LOCAL_TZ, money
+from giftshop.localtime import LOCAL_TZ
+from giftshop.money import money
 
 REMINDER = "reminder"
 VISITS = ("redeem", "cashout")

@@ -70,7 +70,7 @@ def issue_voucher(
     db.session.add(voucher)
     # Not flushed before the entry: voucher and entry are inserted together, the
     # voucher already holding its issued value (no UPDATE afterwards).
-    record_entry(voucher, "issue", initial, staff_id=staff_id, note=note, lock=False)
+    record_entry(voucher, "issue", initial, staff_id=staff_id, note=note)
     return voucher
 
 

@@ -13,7 +13,7 @@ from giftshop.errors import Gone, UnknownCode
 from giftshop.vouchers import lookup, wallet
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.qr import qr_svg
-from giftshop.web import keep_private
+from giftshop.web import keep_private, pdf_response
 
 bp = Blueprint("vouchers", __name__)
 
@@ -66,12 +66,6 @@ def holder_pass(code: str):
     response.headers["X-Robots-Tag"] = "noindex"
     response.last_modified = updated
     return response
-
-
-def pdf_response(pdf: bytes, filename: str) -> Response:
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return keep_private(response)
 
 
 @bp.get("/balance")

@@ -25,14 +25,15 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from config import PASSKIT_SETTINGS
+from giftshop.practice import practice_info
 from giftshop.errors import DomainError
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.codes import format_code
 from giftshop.vouchers.lookup import remaining_text, status_text
-from giftshop.vouchers.pdf import practice_info
 from giftshop.vouchers.qr import voucher_url
-from giftshop.web import LOCAL_TZ, local_date, money
+from giftshop.localtime import LOCAL_TZ, local_date
+from giftshop.money import money
 
 MIMETYPE = "application/vnd.apple.pkpass"
 IMAGES = ("icon.png", "icon@2x.png", "icon@3x.png", "logo.png", "logo@2x.png")

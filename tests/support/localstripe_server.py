@@ -96,7 +96,7 @@ def paid_order(app, server: LocalStripe, items: list[dict], purchaser: dict | No
     from giftshop.checkout.fulfilment import fulfil_order
     from giftshop.checkout.service import place_order
     from giftshop.extensions import db
-    from giftshop.web import today_local
+    from giftshop.localtime import today_local
 
     with app.test_request_context():  # fulfilment renders emails with links
         order = place_order({"purchaser": purchaser or {"name": "Ana Buyer",
