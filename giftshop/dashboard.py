@@ -22,6 +22,7 @@ from giftshop import reports
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.localtime import LOCAL_TZ
+from giftshop.models.vocab import FAILED_REFUND_STATUSES, PAID_ORDER_STATUSES, REDEMPTION_KINDS
 
 CHART_MONTHS = 12
 
@@ -83,7 +84,7 @@ def _session_value(sessions: int, value_cents: int, initial: int) -> int:
 
 
 def _add_sales(rows: dict[str, Month], bounds, begin, end) -> None:
-    paid = and_(Order.status.in_(reports.PAID_STATUSES), Order.paid_at >= begin,
+    paid = and_(Order.status.in_(PAID_ORDER_STATUSES), Order.paid_at >= begin,
                 Order.paid_at < end)
     month = reports.month_of(Order.paid_at, bounds).label("month")
     for label, count, total in db.session.execute(
@@ -93,7 +94,7 @@ def _add_sales(rows: dict[str, Month], bounds, begin, end) -> None:
 
 
 def _add_refunds(rows: dict[str, Month], bounds, begin, end) -> None:
-    made = and_(Refund.status.not_in(("failed", "canceled")), Refund.created_at >= begin,
+    made = and_(Refund.status.not_in(FAILED_REFUND_STATUSES), Refund.created_at >= begin,
                 Refund.created_at < end)
     month = reports.month_of(Refund.created_at, bounds).label("month")
     for label, total in db.session.execute(
@@ -102,7 +103,7 @@ def _add_refunds(rows: dict[str, Month], bounds, begin, end) -> None:
 
 
 def _add_redemptions(rows: dict[str, Month], bounds, begin, end) -> None:
-    used = and_(LedgerEntry.kind.in_(("redeem", "reverse")), LedgerEntry.created_at >= begin,
+    used = and_(LedgerEntry.kind.in_(REDEMPTION_KINDS), LedgerEntry.created_at >= begin,
                 LedgerEntry.created_at < end)
     month = reports.month_of(LedgerEntry.created_at, bounds).label("month")
     # Per voucher and month, so each voucher's sessions are valued at its own price.

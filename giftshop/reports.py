@@ -22,13 +22,14 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.localtime import LOCAL_TZ, today_local
 from giftshop.money import dollars, money
+from giftshop.models.vocab import (FAILED_REFUND_STATUSES, PAID_ORDER_STATUSES, REDEMPTION_KINDS,
+                                   LedgerKind, VoucherStatus)
 
 # Vouchers that still owe something: active ones, frozen by a dispute or not; never
 # an expired promotional one (see Voucher.expired).
 def _outstanding(today: date):
-    return and_(Voucher.status == "active",
+    return and_(Voucher.status == VoucherStatus.ACTIVE,
                 or_(Voucher.expires_on.is_(None), Voucher.expires_on >= today))
-PAID_STATUSES = ("paid", "refunded", "partially_refunded")
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ def _span(*columns) -> tuple[datetime, datetime] | None:
 
 def sales_by_month() -> list[dict]:
     """Per LA month: paid orders, gross sales, refunds made that month, net (cents)."""
-    paid = Order.status.in_(PAID_STATUSES)
+    paid = Order.status.in_(PAID_ORDER_STATUSES)
     span = _span((Order.paid_at, and_(paid, Order.paid_at.is_not(None))),
-                 (Refund.created_at, Refund.status.not_in(("failed", "canceled"))))
+                 (Refund.created_at, Refund.status.not_in(FAILED_REFUND_STATUSES)))
     if span is None:
         return []
     months = month_starts(*span)
@@ -134,7 +135,7 @@ def sales_by_month() -> list[dict]:
     refund_month = month_of(Refund.created_at, months).label("month")
     for label, refunded in db.session.execute(
             select(refund_month, func.sum(Refund.amount_cents))
-            .where(Refund.status.not_in(("failed", "canceled"))).group_by(refund_month)):
+            .where(Refund.status.not_in(FAILED_REFUND_STATUSES)).group_by(refund_month)):
         rows[label]["refunded_cents"] = int(refunded or 0)
     for row in rows.values():
         row["net_cents"] = row["gross_cents"] - row["refunded_cents"]
@@ -146,20 +147,20 @@ def redemptions_by_month() -> list[dict]:
 
     Reversals of redemptions are netted out in the month the reversal happened.
     """
-    used = LedgerEntry.kind.in_(("redeem", "reverse", "cashout"))
+    used = LedgerEntry.kind.in_((*REDEMPTION_KINDS, LedgerKind.CASHOUT))
     span = _span((LedgerEntry.created_at, used))
     if span is None:
         return []
     months = month_starts(*span)
     month = month_of(LedgerEntry.created_at, months).label("month")
     money = Voucher.kind == "money"
-    redeemed = LedgerEntry.kind.in_(("redeem", "reverse"))
+    redeemed = LedgerEntry.kind.in_(REDEMPTION_KINDS)
     query = (
         select(month,
                func.coalesce(func.sum(-LedgerEntry.delta).filter(and_(money, redeemed)), 0),
                func.coalesce(func.sum(-LedgerEntry.delta).filter(and_(~money, redeemed)), 0),
                func.coalesce(func.sum(-LedgerEntry.delta).filter(
-                   LedgerEntry.kind == "cashout"), 0))
+                   LedgerEntry.kind == LedgerKind.CASHOUT), 0))
         .join(Voucher, Voucher.id == LedgerEntry.voucher_id)
         .where(used).group_by(month)
     )
@@ -190,7 +191,7 @@ def gratuities() -> Gratuities:
     refunded = Voucher.gratuity_refund_id.is_not(None)
     # Held for a session still to come: not on a voucher that was voided (a lost dispute
     # took the whole charge back) or closed by a refund that did not cover the gratuity.
-    held = and_(~paid, ~refunded, Voucher.status == "active")
+    held = and_(~paid, ~refunded, Voucher.status == VoucherStatus.ACTIVE)
     row = db.session.execute(
         select(func.coalesce(func.sum(Voucher.gratuity_cents), 0),
                func.coalesce(func.sum(Voucher.gratuity_cents).filter(paid), 0),

@@ -12,6 +12,7 @@ from giftshop.errors import DomainError
 from giftshop.extensions import db
 from giftshop.vouchers.service import issue_voucher
 from giftshop.localtime import today_local
+from tests.support.openapi import OpenAPI
 
 PASSWORD = "correct horse battery"
 
@@ -45,6 +46,21 @@ def test_the_day_after_the_printed_date_the_api_refuses_with_410_expired(app, cl
     shown = client.get(f"/api/v1/vouchers/{code}",
                        headers={"Authorization": f"Bearer {token}"}).get_json()
     assert shown["status"] == "expired" and shown["remaining"] == 2_000
+
+
+def test_the_staff_api_documents_the_expired_status_it_answers(app, client, token):
+    """The voucher view and the search say `expired`; both match the served OpenAPI
+    document (its enum is generated from VoucherState, which an older list lacked)."""
+    promo(app, expires_in_days=-1)
+    spec = OpenAPI(client.get("/api/v1/openapi.json").get_json())
+    auth = {"Authorization": f"Bearer {token}"}
+    found = client.get("/api/v1/vouchers?q=Rosa", headers=auth)
+    assert [v["status"] for v in found.get_json()["vouchers"]] == ["expired"]
+    spec.validate("/vouchers", "get", found)
+    code = found.get_json()["vouchers"][0]["code"]
+    shown = client.get(f"/api/v1/vouchers/{code}", headers=auth)
+    assert shown.get_json()["status"] == "expired"
+    spec.validate("/vouchers/{code}", "get", shown)
 
 
 def test_on_the_printed_date_itself_it_still_redeems(app, client, token):

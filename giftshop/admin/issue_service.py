@@ -22,6 +22,7 @@ from giftshop.models import Order, Product, utcnow
 from giftshop.vouchers.delivery import queue_delivery, queue_order_emails
 from giftshop.vouchers.service import issue_voucher
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import OrderStatus
 
 MODES = ("complimentary", "sold")
 DESK_METHODS = ("cash", "card at desk", "check")
@@ -91,7 +92,7 @@ def _sale_fields(data: dict, what: dict, errors: dict) -> dict:
 
 
 def _desk_order(product: Product, what: dict, clean: dict) -> Order:
-    order = Order(public_id=secrets.token_urlsafe(24), status="paid", paid_at=utcnow(),
+    order = Order(public_id=secrets.token_urlsafe(24), status=OrderStatus.PAID, paid_at=utcnow(),
                   purchaser_name=clean["purchaser_name"],
                   purchaser_email=clean["purchaser_email"], total_cents=clean["price_cents"],
                   payment_method=clean["payment_method"])

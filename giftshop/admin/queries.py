@@ -15,6 +15,7 @@ from giftshop.models.base import parse_db_int
 from giftshop.vouchers.codes import normalize_code
 from giftshop.localtime import LOCAL_TZ
 from giftshop.vouchers.search import fold
+from giftshop.models.vocab import VoucherStatus
 
 PER_PAGE = 50
 VOUCHER_FILTERS = ("all", "active", "used_up", "voided", "refunded", "frozen")
@@ -86,11 +87,12 @@ def filter_vouchers(state: str = "all", text: str = "", page: int = 1):
     code, recipient or purchaser; newest first."""
     query = select(Voucher).order_by(Voucher.id.desc())
     conditions = {
-        "active": [Voucher.status == "active", Voucher.frozen.is_(False), Voucher.remaining > 0],
-        "used_up": [Voucher.status == "active", Voucher.remaining == 0],
-        "voided": [Voucher.status == "voided"],
-        "refunded": [Voucher.status == "refunded"],
-        "frozen": [Voucher.status == "active", Voucher.frozen.is_(True)],
+        "active": [Voucher.status == VoucherStatus.ACTIVE, Voucher.frozen.is_(False),
+                   Voucher.remaining > 0],
+        "used_up": [Voucher.status == VoucherStatus.ACTIVE, Voucher.remaining == 0],
+        "voided": [Voucher.status == VoucherStatus.VOIDED],
+        "refunded": [Voucher.status == VoucherStatus.REFUNDED],
+        "frozen": [Voucher.status == VoucherStatus.ACTIVE, Voucher.frozen.is_(True)],
     }
     query = query.where(*conditions.get(state, []))
     text = text.strip()

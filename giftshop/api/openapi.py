@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app
 
 from giftshop.models import Design
+from giftshop.models.vocab import Kind, OrderStatus, VoucherState, values
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -40,7 +41,7 @@ SCHEMAS = {
         "properties": {
             "slug": {"type": "string"}, "name": {"type": "string"},
             "description": {"type": "string"},
-            "kind": {"enum": ["money", "sessions"]},
+            "kind": {"enum": values(Kind)},
             "price_cents": {"type": "integer"}, "min_cents": {"type": "integer"},
             "max_cents": {"type": "integer"}, "sessions": {"type": "integer"},
             "service": {"type": "string"},
@@ -115,9 +116,9 @@ SCHEMAS = {
         "type": "object",
         "required": ["code", "kind", "initial", "remaining", "status"],
         "properties": {
-            "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
+            "code": {"type": "string"}, "kind": {"enum": values(Kind)},
             "initial": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0},
-            "status": {"enum": ["active", "used", "voided", "refunded", "frozen", "expired"]},
+            "status": {"enum": values(VoucherState)},
         },
     },
     "Order": {
@@ -125,8 +126,7 @@ SCHEMAS = {
         "required": ["order_id", "status", "total_cents", "vouchers"],
         "properties": {
             "order_id": {"type": "string"},
-            "status": {"enum": ["pending", "paid", "failed", "expired", "refunded",
-                                "partially_refunded"]},
+            "status": {"enum": values(OrderStatus)},
             "total_cents": {"type": "integer",
                             "description": "What the buyer pays: the gifts, after any "
                                            "promo code's discount, and their gratuities."},

@@ -12,6 +12,7 @@ from giftshop.desk.auth import (api_owner_required, api_staff_cached, api_staff_
                                  current_api_staff, note_token_use)
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import csrf, db
+from giftshop.models.vocab import GratuityStatus, Kind, LedgerKind, VoucherState, values
 from giftshop.vouchers.lookup import find_with_history
 from giftshop.vouchers.search import MAX_QUERY, MAX_RESULTS, search_vouchers
 
@@ -159,8 +160,7 @@ SCHEMAS = {
         "required": ["id", "kind", "delta", "balance_after", "at", "staff", "note"],
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"enum": ["issue", "redeem", "reverse", "cashout", "void", "refund",
-                              "adjust"]},
+            "kind": {"enum": values(LedgerKind)},
             "delta": {"type": "integer"}, "balance_after": {"type": "integer", "minimum": 0},
             "at": {"type": "string", "format": "date-time"},
             "staff": {"type": ["string", "null"]}, "note": {"type": "string"},
@@ -171,8 +171,8 @@ SCHEMAS = {
         "type": "object",
         "required": ["code", "kind", "status", "initial", "remaining", "history"],
         "properties": {
-            "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
-            "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
+            "code": {"type": "string"}, "kind": {"enum": values(Kind)},
+            "status": {"enum": values(VoucherState)},
             "initial": {"type": "integer"}, "remaining": {"type": "integer", "minimum": 0},
             "gratuity": {"$ref": "#/components/schemas/Gratuity"},
             "history": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerEntry"}},
@@ -185,7 +185,7 @@ SCHEMAS = {
                        "(`paid`), `refunded` when a refund returned it, `none` without one.",
         "properties": {
             "cents": {"type": "integer", "minimum": 0},
-            "status": {"enum": ["none", "held", "paid", "refunded"]},
+            "status": {"enum": values(GratuityStatus)},
             "paid_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
@@ -196,9 +196,9 @@ SCHEMAS = {
             "required": ["code", "kind", "remaining", "status", "recipient_name",
                          "purchaser_name"],
             "properties": {
-                "code": {"type": "string"}, "kind": {"enum": ["money", "sessions"]},
+                "code": {"type": "string"}, "kind": {"enum": values(Kind)},
                 "remaining": {"type": "integer", "minimum": 0},
-                "status": {"enum": ["active", "used", "voided", "refunded", "frozen"]},
+                "status": {"enum": values(VoucherState)},
                 "recipient_name": {"type": ["string", "null"]},
                 "purchaser_name": {"type": "string"},
             }}}},

@@ -8,6 +8,8 @@ submission finds the refund already recorded.
 """
 import hashlib
 
+from giftshop.models.vocab import RefundStatus
+
 ID_PREFIX = "demo_re_"
 
 
@@ -15,7 +17,8 @@ def create_refund(payment_intent_id: str | None, amount_cents: int, *, idempoten
                   metadata: dict | None = None) -> dict:
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
     return {"id": ID_PREFIX + digest, "object": "refund", "amount": amount_cents,
-            "currency": "usd", "status": "succeeded", "payment_intent": payment_intent_id,
+            "currency": "usd", "status": RefundStatus.SUCCEEDED.value,
+            "payment_intent": payment_intent_id,
             "metadata": dict(metadata or {})}
 
 

@@ -15,6 +15,7 @@ from giftshop.extensions import db
 from giftshop.models import Order
 from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher
+from giftshop.models.vocab import VoucherStatus
 
 log = logging.getLogger(__name__)
 # Closed statuses after which the buyer keeps nothing: the vouchers are voided.
@@ -62,7 +63,7 @@ def close_dispute(dispute: dict) -> str:
     order.dispute_status = status
     for voucher in order.vouchers:
         voucher = lock_voucher(voucher.id)
-        if voucher.status != "active":
+        if voucher.status != VoucherStatus.ACTIVE:
             continue
         if status in LOST:
             lifecycle.void(voucher, actor="stripe", reason="payment dispute lost")

@@ -8,6 +8,7 @@ from giftshop.promotions.campaigns import issue_bonus
 from giftshop.transactions import rolls_back_on_error
 from giftshop.vouchers.delivery import queue_order_emails
 from giftshop.vouchers.service import issue_order_vouchers
+from giftshop.models.vocab import PAYABLE_ORDER_STATUSES, OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,14 @@ def fulfil_in_transaction(order_id: int, session: dict | None) -> bool:
     one COMMIT) and, should anything raise, rolls back."""
     order = lock_order(order_id, with_items=True)
     # Stripe's word (a paid session) outranks an earlier failed/expired mark.
-    if order.status not in ("pending", "failed", "expired"):
+    if order.status not in PAYABLE_ORDER_STATUSES:
         return False
     if session is not None and not session_matches(order, session):
         log.warning("order %s not fulfilled: session %s does not match (status %s, %s %s)",
                     order.public_id, session.get("id"), session.get("payment_status"),
                     session.get("amount_total"), session.get("currency"))
         return False
-    order.status = "paid"
+    order.status = OrderStatus.PAID
     order.paid_at = utcnow()
     if session is not None:
         order.payment_intent_id = session.get("payment_intent") or order.payment_intent_id
@@ -66,7 +67,7 @@ def fulfil_in_transaction(order_id: int, session: dict | None) -> bool:
 def mark_unpaid(order_id: int, status: str) -> bool:
     """A pending order whose payment failed or whose session expired. Commits."""
     order = lock_order(order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         db.session.rollback()
         return False
     order.status = status

@@ -49,10 +49,10 @@ from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.vouchers import gratuity, lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import (FAILED_REFUND_STATUSES, LedgerKind, OrderStatus,
+                                   RefundStatus, VoucherStatus)
 
 log = logging.getLogger(__name__)
-# Stripe statuses of a refund that did not (or will not) return money.
-_FAILED = ("failed", "canceled")
 
 
 def refund_value(voucher: Voucher, units: int) -> int:
@@ -61,7 +61,8 @@ def refund_value(voucher: Voucher, units: int) -> int:
 
 
 def refundable(voucher: Voucher) -> bool:
-    return voucher.status == "active" and voucher.remaining > 0 and voucher.value_cents > 0
+    return (voucher.status == VoucherStatus.ACTIVE and voucher.remaining > 0
+            and voucher.value_cents > 0)
 
 
 def payment_gateway(order: Order):
@@ -86,18 +87,18 @@ def _apply_to_order(order: Order, amount_cents: int) -> None:
     """Add a refund (or, negative, give back a failed one) to the order's total and status."""
     order.refunded_cents = max(order.refunded_cents + amount_cents, 0)
     if order.refunded_cents == 0:
-        order.status = "paid"
+        order.status = OrderStatus.PAID
     elif order.refunded_cents >= order.total_cents:
-        order.status = "refunded"
+        order.status = OrderStatus.REFUNDED
     else:
-        order.status = "partially_refunded"
+        order.status = OrderStatus.PARTIALLY_REFUNDED
 
 
 def _take(voucher: Voucher, units: int, refund: Refund, *, staff_id: int | None,
           note: str, key: str | None = None) -> None:
     """Take `units` off a locked voucher for `refund`; closes it when nothing is left."""
-    record_entry(voucher, "refund", -units, staff_id=staff_id, note=note, refund_id=refund.id,
-                 idempotency_key=key)
+    record_entry(voucher, LedgerKind.REFUND, -units, staff_id=staff_id, note=note,
+                 refund_id=refund.id, idempotency_key=key)
     lifecycle.close_refunded(voucher)
 
 
@@ -179,7 +180,7 @@ def refund_order(order_id: int, allocation: dict[int, int], *, request_key: str,
         return existing
     before = order_snapshot(order)
     refund = Refund(order=order, stripe_refund_id=stripe_refund["id"], amount_cents=amount,
-                    status=stripe_refund.get("status") or "succeeded", source="shop",
+                    status=stripe_refund.get("status") or RefundStatus.SUCCEEDED, source="shop",
                     reason=reason, staff_id=getattr(staff, "id", None))
     db.session.add(refund)
     db.session.flush()
@@ -259,12 +260,12 @@ def record_stripe_refund(obj: dict) -> str:
         return "no_order"
     order = lock_order(order.id)
     existing = _refund_by_stripe_id(obj["id"])
-    status = obj.get("status") or "succeeded"
+    status = obj.get("status") or RefundStatus.SUCCEEDED
     if existing is not None:
         if existing.status != status:
             record_audit("refund.status", existing, actor="stripe",
                          before={"status": existing.status}, after={"status": status})
-            if status in _FAILED and existing.status not in _FAILED:
+            if status in FAILED_REFUND_STATUSES and existing.status not in FAILED_REFUND_STATUSES:
                 _give_back(order, existing, status)
             existing.status = status
         db.session.commit()
@@ -273,7 +274,7 @@ def record_stripe_refund(obj: dict) -> str:
                     status=status, source="stripe", reason="made in the Stripe dashboard")
     db.session.add(refund)
     db.session.flush()
-    if status in _FAILED:
+    if status in FAILED_REFUND_STATUSES:
         db.session.commit()
         return "failed"
     before = order_snapshot(order)
@@ -288,7 +289,7 @@ def record_stripe_refund(obj: dict) -> str:
 
 def failed_refunds(limit: int = 20) -> list[Refund]:
     """The latest refunds Stripe failed or canceled (their value was given back)."""
-    return list(db.session.scalars(select(Refund).where(Refund.status.in_(_FAILED))
+    return list(db.session.scalars(select(Refund).where(Refund.status.in_(FAILED_REFUND_STATUSES))
                                    .order_by(Refund.id.desc()).limit(limit)))
 
 
@@ -303,7 +304,7 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
     """
     before = order_snapshot(order)
     entries = db.session.scalars(select(LedgerEntry).where(
-        LedgerEntry.refund_id == refund.id, LedgerEntry.kind == "refund")
+        LedgerEntry.refund_id == refund.id, LedgerEntry.kind == LedgerKind.REFUND)
         .order_by(LedgerEntry.id)).all()
     restored: dict[str, int] = {}
     for entry in entries:
@@ -311,7 +312,7 @@ def _give_back(order: Order, refund: Refund, status: str) -> None:
             continue
         voucher = lock_voucher(entry.voucher_id)
         lifecycle.reopen_refunded(voucher)
-        record_entry(voucher, "reverse", -entry.delta, note=f"refund {status} at Stripe",
+        record_entry(voucher, LedgerKind.REVERSE, -entry.delta, note=f"refund {status} at Stripe",
                      reverses_id=entry.id, refund_id=refund.id)
         restored[voucher.code] = -entry.delta
     tips = {v.code: v.gratuity_cents for v in gratuity.restore_after_failed_refund(refund)}

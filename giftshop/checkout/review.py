@@ -18,6 +18,7 @@ from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, utcnow
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import PAYABLE_ORDER_STATUSES, OrderStatus
 
 
 WAIT_FOR_WEBHOOK = timedelta(minutes=5)
@@ -29,7 +30,7 @@ def recently_changed(order: Order) -> bool:
 
 
 def is_editable(order: Order) -> bool:
-    return order.status == "pending" and order.stripe_session_id is None
+    return order.status == OrderStatus.PENDING and order.stripe_session_id is None
 
 
 def _require_editable(order: Order) -> None:
@@ -148,7 +149,7 @@ def pay_now(order: Order) -> str:
     failed one is succeeded by a new session and the order is pending again.
     Conflict `already_paid` for a paid order.
     """
-    if order.is_paid or order.status not in ("pending", "expired", "failed"):
+    if order.is_paid or order.status not in PAYABLE_ORDER_STATUSES:
         raise Conflict("This order is already paid.", code="already_paid")
     previous = order.stripe_session_id
     if previous and not current_app.config["DEMO_PAYMENTS"]:
@@ -158,5 +159,5 @@ def pay_now(order: Order) -> str:
         if session.get("status") == "complete":
             fulfil_order(order.id, session)
             return url_for("checkout.order_page", public_id=order.public_id)
-    order.status = "pending"
+    order.status = OrderStatus.PENDING
     return start_checkout(order, replacing=previous)

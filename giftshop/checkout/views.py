@@ -12,6 +12,7 @@ from giftshop.vouchers import delivery
 from giftshop.vouchers.pdf import order_pdf
 from giftshop.localtime import today_local
 from giftshop.web import error_response, keep_private, pdf_response
+from giftshop.models.vocab import OrderStatus
 
 bp = Blueprint("checkout", __name__)
 
@@ -170,7 +171,7 @@ def _render_order(order, status: int = 200, error: str | None = None, error_code
         "checkout/order.html", order=order, voucher_emails=latest, outbox=emails,
         show_outbox=not current_app.config["MAIL_SERVER"], error=error, error_code=error_code,
         editable=editable, products=active_products() if editable else [],
-        waiting=order.status == "pending" and bool(request.args.get("paying"))
+        waiting=order.status == OrderStatus.PENDING and bool(request.args.get("paying"))
         and review.recently_changed(order), today=today_local(), typed_code=typed_code,
     )), status
 

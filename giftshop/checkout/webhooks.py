@@ -17,6 +17,7 @@ from giftshop.checkout import disputes, refunds, stripe_gateway
 from giftshop.checkout.fulfilment import fulfil_in_transaction, mark_unpaid
 from giftshop.extensions import db
 from giftshop.models import Order, StripeEvent, utcnow
+from giftshop.models.vocab import OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +83,13 @@ def _current_session_order(session: dict) -> Order | None:
 def session_failed(session: dict) -> None:
     order = _current_session_order(session)
     if order is not None:
-        mark_unpaid(order.id, "failed")
+        mark_unpaid(order.id, OrderStatus.FAILED)
 
 
 def session_expired(session: dict) -> None:
     order = _current_session_order(session)
     if order is not None:
-        mark_unpaid(order.id, "expired")
+        mark_unpaid(order.id, OrderStatus.EXPIRED)
 
 
 # The endpoint's events in the Stripe dashboard (README, "Going live with Stripe").

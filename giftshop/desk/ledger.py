@@ -31,6 +31,7 @@ from giftshop.vouchers import gratuity, lifecycle
 from giftshop.vouchers.codes import normalize_code
 from giftshop.vouchers.ledger import (
     find_idempotent, lock_voucher, lock_voucher_with_key, record_entry, redeem_at_once)
+from giftshop.models.vocab import LedgerKind, VoucherStatus
 
 #: Staff may undo their redemptions for this long; the owner any time.
 STAFF_REVERSAL_WINDOW = timedelta(hours=24)
@@ -127,7 +128,7 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
     voucher_id = voucher.id
     try:
         # Every caller holds the row lock and has answered a repeated key (`_replay`).
-        if kind == "void":
+        if kind == LedgerKind.VOID:
             entry = lifecycle.void(voucher, reason=note, staff=staff, idempotency_key=key)
         else:
             entry = record_entry(voucher, kind, delta, staff_id=getattr(staff, "id", None),
@@ -152,9 +153,9 @@ def _write(voucher: Voucher, kind: str, delta: int, *, staff: Staff | None, acti
 def _gratuity_change(kind: str, entry: LedgerEntry) -> dict:
     """The prepaid gratuity is paid out by the first redemption and held again when that
     is undone (vouchers/gratuity.py); what changed, for the audit row."""
-    if kind == "redeem" and gratuity.pay_out(entry.voucher, entry):
+    if kind == LedgerKind.REDEEM and gratuity.pay_out(entry.voucher, entry):
         return {"gratuity": "paid"}
-    if kind == "reverse" and gratuity.after_reversal(entry.voucher):
+    if kind == LedgerKind.REVERSE and gratuity.after_reversal(entry.voucher):
         return {"gratuity": "held"}
     return {}
 
@@ -211,10 +212,10 @@ def redeem(code: str, *, staff: Staff | None, amount_cents: int | None = None,
     only_if = None if token_id is None else ApiToken.live(token_id)
     voucher, earlier = lock_voucher_with_key(normalized, key, only_if=only_if)
     quantity = _quantity(voucher, amount_cents, sessions)
-    if (replayed := _replayed(earlier, "redeem", -quantity)) is not None:
+    if (replayed := _replayed(earlier, LedgerKind.REDEEM, -quantity)) is not None:
         return replayed
-    return _write(voucher, "redeem", -quantity, staff=staff, action="redeem", note=note, key=key,
-                  replay_delta=-quantity)
+    return _write(voucher, LedgerKind.REDEEM, -quantity, staff=staff, action="redeem", note=note,
+                  key=key, replay_delta=-quantity)
 
 
 def _redeem_at_once(code, staff, amount_cents, sessions, key, note, token_id) -> Outcome | None:
@@ -237,8 +238,8 @@ def _redeem_at_once(code, staff, amount_cents, sessions, key, note, token_id) ->
         return None
     db.session.commit()
     voucher = Voucher(id=done.voucher_id, code=done.code, kind=done.kind, initial=done.initial,
-                      remaining=done.remaining, status="active")
-    entry = LedgerEntry(id=done.entry_id, voucher_id=done.voucher_id, kind="redeem",
+                      remaining=done.remaining, status=VoucherStatus.ACTIVE)
+    entry = LedgerEntry(id=done.entry_id, voucher_id=done.voucher_id, kind=LedgerKind.REDEEM,
                         delta=-quantity, balance_after=done.remaining,
                         staff_id=getattr(staff, "id", None), note=note, idempotency_key=key,
                         created_at=done.created_at)
@@ -258,33 +259,33 @@ def reverse(entry_id: int, *, staff: Staff, idempotency_key: str | None = None,
     target = entry_by_id(entry_id)
     if target is None:
         raise NotFound("There is no such ledger entry.", code="unknown_entry")
-    if target.kind != "redeem":
+    if target.kind != LedgerKind.REDEEM:
         raise Conflict("Only a redemption can be reversed.", code="not_reversible")
     now = now or utcnow()
     if not staff.is_owner and now - target.created_at > STAFF_REVERSAL_WINDOW:
         raise DomainError("Redemptions older than 24 hours can only be reversed by the owner.",
                           code="reversal_window_passed", status=403)
     voucher = lock_voucher(target.voucher_id)
-    if (replayed := _replay(voucher.id, key, "reverse", -target.delta)) is not None:
+    if (replayed := _replay(voucher.id, key, LedgerKind.REVERSE, -target.delta)) is not None:
         return replayed
     already = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == target.id))
     if already is not None:
         raise Conflict("That redemption has already been reversed.", code="already_reversed")
-    return _write(voucher, "reverse", -target.delta, staff=staff, action="reverse",
+    return _write(voucher, LedgerKind.REVERSE, -target.delta, staff=staff, action="reverse",
                   note=note, key=key, reverses_id=target.id, replay_delta=-target.delta)
 
 
 def cashable(voucher: Voucher, entries: list[LedgerEntry] | None = None) -> bool:
     """ORS 646A.276: a money balance above $0 and under $5 after at least one
     redemption that was not reversed, on a sold certificate (never a promotional one)."""
-    if not voucher.is_money or voucher.status != "active" or voucher.frozen \
+    if not voucher.is_money or voucher.status != VoucherStatus.ACTIVE or voucher.frozen \
             or voucher.promotional:
         return False
     if not 0 < voucher.remaining < CASHOUT_LIMIT_CENTS:
         return False
     entries = history(voucher) if entries is None else entries
     undone = reversed_ids(entries)
-    return any(e.kind == "redeem" and e.id not in undone for e in entries)
+    return any(e.kind == LedgerKind.REDEEM and e.id not in undone for e in entries)
 
 
 @rolls_back_on_error
@@ -294,15 +295,15 @@ def cash_out(code: str, *, staff: Staff | None, idempotency_key: str | None = No
     -remaining (not_cashable otherwise). Locks; idempotent per key; audits; commits."""
     key, note = _clean_key(idempotency_key), _clean_note(note)
     voucher = lock_voucher(code=_known_code(code))
-    if (replayed := _replay(voucher.id, key, "cashout", None)) is not None:
+    if (replayed := _replay(voucher.id, key, LedgerKind.CASHOUT, None)) is not None:
         return replayed
     # A closed, frozen or expired voucher gets record_entry's own refusal (voided,
     # refunded, frozen, expired), which says more than "not cashable".
-    closed = voucher.status != "active" or voucher.frozen or voucher.expired()
+    closed = voucher.status != VoucherStatus.ACTIVE or voucher.frozen or voucher.expired()
     if not closed and not cashable(voucher):
         raise Conflict("Only a money balance under $5.00 after at least one redemption "
                        "can be cashed out.", code="not_cashable")
-    return _write(voucher, "cashout", -voucher.remaining, staff=staff, action="cashout",
+    return _write(voucher, LedgerKind.CASHOUT, -voucher.remaining, staff=staff, action="cashout",
                   note=note, key=key)
 
 
@@ -317,7 +318,7 @@ def void_voucher(code: str, *, staff: Staff, reason: str,
     if not reason:
         raise ValidationFailed({"reason": "Say why the voucher is being voided."})
     voucher = lock_voucher(code=_known_code(code))
-    if (replayed := _replay(voucher.id, key, "void", None)) is not None:
+    if (replayed := _replay(voucher.id, key, LedgerKind.VOID, None)) is not None:
         return replayed
-    return _write(voucher, "void", -voucher.remaining, staff=staff, action="void",
+    return _write(voucher, LedgerKind.VOID, -voucher.remaining, staff=staff, action="void",
                   note=reason, key=key)

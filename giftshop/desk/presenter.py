@@ -11,6 +11,7 @@ from giftshop.desk.ledger import STAFF_REVERSAL_WINDOW, cashable, history, rever
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
 from giftshop.vouchers.lookup import amount_text, remaining_text
+from giftshop.models.vocab import GratuityStatus, LedgerKind, VoucherStatus
 
 KIND_LABELS = {"issue": "Issued", "redeem": "Redeemed", "reverse": "Reversed",
                "cashout": "Cashed out", "void": "Voided", "refund": "Refunded",
@@ -34,8 +35,8 @@ def undoable(entry: LedgerEntry, staff, undone: set[int], now) -> bool:
     on an active voucher, within the staff window (the owner any time). The ledger
     service checks the same window again when the undo is posted."""
     in_window = staff.is_owner or now - entry.created_at <= STAFF_REVERSAL_WINDOW
-    return (entry.kind == "redeem" and entry.id not in undone and in_window
-            and entry.voucher.status == "active")
+    return (entry.kind == LedgerKind.REDEEM and entry.id not in undone and in_window
+            and entry.voucher.status == VoucherStatus.ACTIVE)
 
 
 def history_rows(voucher: Voucher, staff) -> list[HistoryRow]:
@@ -64,7 +65,7 @@ def done_screen(entry: LedgerEntry):
     if undoable(entry, current_user, reversed_ids(history(voucher)), utcnow()):
         undo = undo_form(entry, formdata=None)
     # The first redemption pays the prepaid gratuity out (vouchers/gratuity.py): say so.
-    paid_now = (entry.kind == "redeem" and voucher.gratuity_status == "paid"
+    paid_now = (entry.kind == LedgerKind.REDEEM and voucher.gratuity_status == GratuityStatus.PAID
                 and voucher.gratuity_paid_at == entry.created_at)
     return render_template("desk/done.html", voucher=voucher, what=entry_summary(entry),
                            remaining=remaining_text(voucher), entry=entry, undo=undo,
@@ -90,9 +91,10 @@ def voucher_screen(voucher: Voucher, *, error: str | None = None, status: int = 
     page = render_template(
         "desk/voucher.html", voucher=voucher, remaining=remaining_text(voucher),
         rows=list(reversed(rows)), forms=action_forms(voucher, **submitted), error=error,
-        can_redeem=voucher.status == "active" and not voucher.frozen and voucher.remaining > 0,
+        can_redeem=(voucher.status == VoucherStatus.ACTIVE and not voucher.frozen
+                    and voucher.remaining > 0),
         can_cash_out=cashable(voucher, [r.entry for r in rows]),
-        can_void=staff.is_owner and voucher.status == "active",
+        can_void=staff.is_owner and voucher.status == VoucherStatus.ACTIVE,
         amount=lambda value: amount_text(voucher, value),
         window_hours=int(STAFF_REVERSAL_WINDOW / timedelta(hours=1)),
     )

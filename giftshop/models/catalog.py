@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
+from giftshop.models.vocab import Kind, one_of
 
-MONEY = "money"
-SESSIONS = "sessions"
+MONEY = Kind.MONEY
+SESSIONS = Kind.SESSIONS
 
 
 class Design(StrEnum):
@@ -27,7 +28,7 @@ class Design(StrEnum):
 
 def design_check(column: str = "design") -> str:
     """The CHECK constraint admitting exactly the designs of `Design`."""
-    return f"{column} in ({', '.join(repr(d.value) for d in Design)})"
+    return one_of(column, Design)
 
 
 def design_column():
@@ -56,7 +57,7 @@ class Product(db.Model):
 
     __tablename__ = "product"
     __table_args__ = (
-        CheckConstraint("kind in ('money', 'sessions')", name="kind"),
+        CheckConstraint(one_of("kind", Kind), name="kind"),
         CheckConstraint(
             "(kind = 'money' AND min_cents IS NOT NULL AND max_cents IS NOT NULL"
             " AND min_cents > 0 AND max_cents >= min_cents)"

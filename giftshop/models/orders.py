@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
+from giftshop.models.vocab import PAID_ORDER_STATUSES, OrderStatus, RefundStatus, one_of
 
 
 class Order(db.Model):
@@ -14,17 +15,14 @@ class Order(db.Model):
 
     __tablename__ = "order"
     __table_args__ = (
-        CheckConstraint(
-            "status in ('pending', 'paid', 'failed', 'expired', 'refunded', 'partially_refunded')",
-            name="status",
-        ),
+        CheckConstraint(one_of("status", OrderStatus), name="status"),
         CheckConstraint("total_cents >= 0", name="total_nonneg"),
         CheckConstraint("discount_cents >= 0", name="discount_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(43), unique=True)
-    status: Mapped[str] = mapped_column(String(24), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(24), default=OrderStatus.PENDING, index=True)
     purchaser_name: Mapped[str] = mapped_column(String(120))
     purchaser_email: Mapped[str] = mapped_column(String(254), index=True)
     total_cents: Mapped[int]
@@ -65,7 +63,7 @@ class Order(db.Model):
 
     @property
     def is_paid(self) -> bool:
-        return self.status in ("paid", "refunded", "partially_refunded")
+        return self.status in PAID_ORDER_STATUSES
 
 
 def _full_line_price(context) -> int:
@@ -139,7 +137,7 @@ class Refund(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
     stripe_refund_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
     amount_cents: Mapped[int]
-    status: Mapped[str] = mapped_column(String(32), default="succeeded")
+    status: Mapped[str] = mapped_column(String(32), default=RefundStatus.SUCCEEDED)
     source: Mapped[str] = mapped_column(String(16), default="shop")
     reason: Mapped[str] = mapped_column(Text, default="")
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
+from giftshop.models.vocab import OutboxStatus, one_of
 
 
 class OutboxMessage(db.Model):
@@ -17,7 +18,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("status in ('pending', 'sent', 'failed', 'cancelled')", name="status"),
+        CheckConstraint(one_of("status", OutboxStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +31,7 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")

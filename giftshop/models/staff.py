@@ -7,19 +7,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
+from giftshop.models.vocab import Role, one_of
 
 
 class Staff(UserMixin, db.Model):
     """Someone at the front desk; the owner role may also run the back office."""
 
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("role in ('owner', 'staff')", name="role"),)
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="staff")
+    role: Mapped[str] = mapped_column(String(16), default=Role.STAFF)
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every session's id: raising it ends all of this member's sessions.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -29,7 +30,7 @@ class Staff(UserMixin, db.Model):
 
     @property
     def is_owner(self) -> bool:
-        return self.role == "owner"
+        return self.role == Role.OWNER
 
     @property
     def is_active(self) -> bool:  # Flask-Login

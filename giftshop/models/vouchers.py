@@ -9,6 +9,8 @@ from giftshop.extensions import db
 from giftshop.localtime import today_local
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.catalog import design_check, design_column
+from giftshop.models.vocab import (GratuityStatus, Kind, LedgerKind, VoucherState,
+                                   VoucherStatus, one_of)
 
 
 class Voucher(db.Model):
@@ -20,8 +22,8 @@ class Voucher(db.Model):
 
     __tablename__ = "voucher"
     __table_args__ = (
-        CheckConstraint("kind in ('money', 'sessions')", name="kind"),
-        CheckConstraint("status in ('active', 'voided', 'refunded')", name="status"),
+        CheckConstraint(one_of("kind", Kind), name="kind"),
+        CheckConstraint(one_of("status", VoucherStatus), name="status"),
         CheckConstraint("remaining >= 0", name="remaining_nonneg"),
         CheckConstraint("remaining <= initial", name="remaining_le_initial"),
         CheckConstraint(design_check(), name="design"),
@@ -38,7 +40,7 @@ class Voucher(db.Model):
     value_cents: Mapped[int] = mapped_column(default=0)
     service: Mapped[Optional[str]] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(160))
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=VoucherStatus.ACTIVE, index=True)
     frozen: Mapped[bool] = mapped_column(default=False)
     order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
     order_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order_item.id"))
@@ -75,7 +77,7 @@ class Voucher(db.Model):
 
     @property
     def is_money(self) -> bool:
-        return self.kind == "money"
+        return self.kind == Kind.MONEY
 
     @hybrid_method
     def value_of(self, units):
@@ -106,26 +108,24 @@ class Voucher(db.Model):
         return "Massage gift certificate" if self.initial == 1 else "Session package"
 
     @property
-    def gratuity_status(self) -> str:
-        """'none', 'held' (waiting for the first session), 'paid' (the therapist's) or
-        'refunded' (returned to the buyer)."""
+    def gratuity_status(self) -> GratuityStatus:
         if not self.gratuity_cents:
-            return "none"
+            return GratuityStatus.NONE
         if self.gratuity_refund_id is not None:
-            return "refunded"
-        return "paid" if self.gratuity_paid_at is not None else "held"
+            return GratuityStatus.REFUNDED
+        return GratuityStatus.PAID if self.gratuity_paid_at is not None else GratuityStatus.HELD
 
     @property
-    def display_status(self) -> str:
-        if self.status != "active":
-            return self.status
+    def display_status(self) -> VoucherState:
+        if self.status != VoucherStatus.ACTIVE:
+            return VoucherState(self.status)
         if self.expired():
-            return "expired"
+            return VoucherState.EXPIRED
         if self.frozen:
-            return "frozen"
+            return VoucherState.FROZEN
         if self.remaining == 0:
-            return "used"
-        return "active"
+            return VoucherState.USED
+        return VoucherState.ACTIVE
 
 
 class LedgerEntry(db.Model):
@@ -133,10 +133,7 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        CheckConstraint(
-            "kind in ('issue', 'redeem', 'reverse', 'cashout', 'void', 'refund', 'adjust')",
-            name="kind",
-        ),
+        CheckConstraint(one_of("kind", LedgerKind), name="kind"),
         UniqueConstraint("voucher_id", "idempotency_key", name="uq_ledger_entry_idempotency"),
     )
 

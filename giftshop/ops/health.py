@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from giftshop.extensions import db, limiter
 from giftshop.models import OutboxMessage, utcnow
+from giftshop.models.vocab import OutboxStatus
 
 bp = Blueprint("health", __name__)
 
@@ -21,7 +22,7 @@ def outbox_backlog(now: datetime) -> dict:
     """Pending messages already due at `now`, and the age in seconds of the oldest one."""
     count, oldest = db.session.execute(
         select(func.count(), func.min(OutboxMessage.send_after))
-        .where(OutboxMessage.status == "pending", OutboxMessage.send_after <= now)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.send_after <= now)
     ).one()
     age = 0 if oldest is None else max(0, int((now - oldest).total_seconds()))
     return {"due": int(count), "oldest_due_age_seconds": age}

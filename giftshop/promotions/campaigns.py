@@ -15,6 +15,7 @@ from giftshop.models import BonusCampaign, LedgerEntry, Order, Voucher
 from giftshop.vouchers.service import issue_voucher
 from giftshop.localtime import LOCAL_TZ
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import LedgerKind, REDEMPTION_KINDS
 
 MAX_CENTS = 1_000_000
 
@@ -99,8 +100,8 @@ class CampaignFigures:
 def campaign_report() -> list[CampaignFigures]:
     """Per campaign, newest first: bonus vouchers issued, their value, and how much of it
     was redeemed (redemptions net of reversals). One query."""
-    used = case((LedgerEntry.kind.in_(("redeem", "reverse")), -LedgerEntry.delta), else_=0)
-    issued = case((LedgerEntry.kind == "issue", LedgerEntry.delta), else_=0)
+    used = case((LedgerEntry.kind.in_(REDEMPTION_KINDS), -LedgerEntry.delta), else_=0)
+    issued = case((LedgerEntry.kind == LedgerKind.ISSUE, LedgerEntry.delta), else_=0)
     rows = db.session.execute(
         select(BonusCampaign,
                func.count(func.distinct(Voucher.id)),

@@ -30,6 +30,7 @@ from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, PromoCode, utcnow
 from giftshop.localtime import LOCAL_TZ
+from giftshop.models.vocab import PAID_ORDER_STATUSES, OrderStatus
 
 class PromoUnavailable(Conflict):
     """The code stopped being usable between applying it and going to payment."""
@@ -49,7 +50,6 @@ MAX_AMOUNT_CENTS = 100_000
 # payment completed in the session's last minute whose confirmation is late.
 SESSION_LIFETIME = timedelta(hours=1)
 HOLD_SLACK = timedelta(hours=1)
-PAID_STATUSES = ("paid", "refunded", "partially_refunded")
 
 
 def normalize(text) -> str:
@@ -118,8 +118,8 @@ def deactivate_promo_code(promo_id: int, *, staff) -> PromoCode:
 # -- the buyer's side ----------------------------------------------------------------
 def _uses_taken(promo: PromoCode, *, now: datetime, excluding: int | None = None) -> int:
     """Paid orders with the code plus pending ones whose hold is still live."""
-    held = or_(Order.status.in_(PAID_STATUSES),
-               and_(Order.status == "pending", Order.promo_held_until > now))
+    held = or_(Order.status.in_(PAID_ORDER_STATUSES),
+               and_(Order.status == OrderStatus.PENDING, Order.promo_held_until > now))
     query = select(func.count()).select_from(Order).where(Order.promo_code_id == promo.id, held)
     if excluding is not None:
         query = query.where(Order.id != excluding)
@@ -241,7 +241,7 @@ class CodeFigures:
 def promo_report() -> list[CodeFigures]:
     """Per code, newest first: paid orders that used it, the discount they were given and
     what they paid. One query."""
-    paid = Order.status.in_(PAID_STATUSES)
+    paid = Order.status.in_(PAID_ORDER_STATUSES)
     rows = db.session.execute(
         select(PromoCode, func.count(Order.id),
                func.coalesce(func.sum(Order.discount_cents), 0),

@@ -22,6 +22,7 @@ from giftshop.vouchers.qr import voucher_url
 from giftshop.vouchers.search import refresh_search_text
 from giftshop.localtime import LOCAL_TZ
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import OutboxStatus
 
 DELIVERY_HOUR = time(9, 0)
 _VOUCHER_EMAILS = ("delivery", "resend")
@@ -124,7 +125,7 @@ def pending_voucher_emails(voucher: Voucher) -> list[OutboxMessage]:
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.voucher_id == voucher.id,
                                     OutboxMessage.kind.in_(_VOUCHER_EMAILS),
-                                    OutboxMessage.status == "pending")
+                                    OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)))
 
 
@@ -204,9 +205,9 @@ def readdress_voucher(voucher_id: int, new_email: str, *, action: str, staff=Non
         return voucher
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.voucher_id == voucher.id, OutboxMessage.status == "pending",
+        .where(OutboxMessage.voucher_id == voucher.id, OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.kind.in_(_VOUCHER_EMAILS))
-        .values(status="cancelled", last_error="recipient email changed")
+        .values(status=OutboxStatus.CANCELLED, last_error="recipient email changed")
     )
     voucher.recipient_email = email
     refresh_search_text(voucher)

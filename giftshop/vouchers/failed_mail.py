@@ -21,6 +21,7 @@ from giftshop.extensions import db
 from giftshop.models import OutboxMessage, Staff, utcnow
 from giftshop.localtime import LOCAL_TZ
 from giftshop.vouchers.delivery import message_domain, queue_email
+from giftshop.models.vocab import OutboxStatus
 
 DIGEST = "digest"
 DIGEST_HOUR = time(8, 0)
@@ -30,13 +31,14 @@ def unresolved_failures(limit: int = 50) -> list[OutboxMessage]:
     """Failed customer emails with nothing newer queued or sent for the same thing."""
     newer = aliased(OutboxMessage)
     superseded = exists().where(
-        newer.id > OutboxMessage.id, newer.status.in_(("pending", "sent")),
+        newer.id > OutboxMessage.id, newer.status.in_((OutboxStatus.PENDING, OutboxStatus.SENT)),
         or_(and_(OutboxMessage.voucher_id.is_not(None), newer.voucher_id == OutboxMessage.voucher_id),
             and_(OutboxMessage.voucher_id.is_(None), newer.voucher_id.is_(None),
                  newer.order_id == OutboxMessage.order_id, newer.kind == OutboxMessage.kind)))
     return list(db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "failed", OutboxMessage.kind != DIGEST, ~superseded)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.kind != DIGEST,
+               ~superseded)
         .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 

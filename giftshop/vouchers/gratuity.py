@@ -21,11 +21,12 @@ from sqlalchemy.orm import aliased
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher, utcnow
+from giftshop.models.vocab import GratuityStatus, LedgerKind
 
 
 def pay_out(voucher: Voucher, entry: LedgerEntry) -> bool:
     """After a redemption entry: the first one pays a held gratuity out. True if it did."""
-    if entry.kind != "redeem" or voucher.gratuity_status != "held":
+    if entry.kind != LedgerKind.REDEEM or voucher.gratuity_status != GratuityStatus.HELD:
         return False
     voucher.gratuity_paid_at = entry.created_at or utcnow()
     return True
@@ -34,14 +35,14 @@ def pay_out(voucher: Voucher, entry: LedgerEntry) -> bool:
 def _standing_redemption(voucher_id: int):
     undo = aliased(LedgerEntry)
     return exists().where(
-        LedgerEntry.voucher_id == voucher_id, LedgerEntry.kind == "redeem",
+        LedgerEntry.voucher_id == voucher_id, LedgerEntry.kind == LedgerKind.REDEEM,
         ~exists().where(undo.reverses_id == LedgerEntry.id))
 
 
 def after_reversal(voucher: Voucher) -> bool:
     """After a redemption was undone: with no redemption left standing, the gratuity was
     not earned yet and is held again. True if it changed."""
-    if voucher.gratuity_status != "paid":
+    if voucher.gratuity_status != GratuityStatus.PAID:
         return False
     if db.session.scalar(select(_standing_redemption(voucher.id))):
         return False

@@ -16,11 +16,12 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
 from giftshop.vouchers.lookup import amount_text
+from giftshop.models.vocab import LedgerKind, VoucherStatus
 
 # Kinds that may still be written to a voucher that is no longer active.
-_ALLOWED_WHEN_CLOSED = {"adjust"}
+_ALLOWED_WHEN_CLOSED = {LedgerKind.ADJUST}
 # Kinds refused while the voucher is frozen by a payment dispute, or once it expired.
-_BLOCKED_WHEN_FROZEN = _BLOCKED_WHEN_EXPIRED = {"redeem", "cashout"}
+_BLOCKED_WHEN_FROZEN = _BLOCKED_WHEN_EXPIRED = {LedgerKind.REDEEM, LedgerKind.CASHOUT}
 
 
 def lock_voucher(voucher_id: int | None = None, *, code: str | None = None) -> Voucher:
@@ -77,9 +78,9 @@ def find_idempotent(voucher_id: int, key: str) -> LedgerEntry | None:
 
 def _refuse_if_closed(voucher: Voucher, kind: str) -> None:
     """The voucher's state rules: voided/refunded (410), expired (410), frozen (409)."""
-    if voucher.status == "voided" and kind not in _ALLOWED_WHEN_CLOSED:
+    if voucher.status == VoucherStatus.VOIDED and kind not in _ALLOWED_WHEN_CLOSED:
         raise Gone("This voucher has been voided.", code="voided")
-    if voucher.status == "refunded" and kind not in _ALLOWED_WHEN_CLOSED:
+    if voucher.status == VoucherStatus.REFUNDED and kind not in _ALLOWED_WHEN_CLOSED:
         raise Gone("This voucher has been refunded.", code="refunded")
     if kind in _BLOCKED_WHEN_EXPIRED and voucher.expired():
         raise Gone(f"This promotional voucher expired on {voucher.expires_on:%B %-d, %Y}.",
@@ -155,7 +156,7 @@ def record_entry(
 _REDEEM_SQL = text("""
 WITH v AS (
     SELECT voucher.id FROM voucher
-    WHERE voucher.code = :code AND voucher.kind = :kind AND voucher.status = 'active'
+    WHERE voucher.code = :code AND voucher.kind = :kind AND voucher.status = '{active}'
       AND NOT voucher.frozen AND (voucher.expires_on IS NULL OR voucher.expires_on >= :today)
       AND voucher.remaining >= :quantity
       -- a gratuity still held is paid out by this redemption: that takes the usual path
@@ -174,20 +175,20 @@ WITH v AS (
 ), ins AS (
     INSERT INTO ledger_entry (voucher_id, kind, delta, balance_after, staff_id, note,
                               idempotency_key, created_at)
-    SELECT upd.id, 'redeem', -:quantity, upd.remaining, :staff_id, :note, :key, :now FROM upd
+    SELECT upd.id, '{redeem}', -:quantity, upd.remaining, :staff_id, :note, :key, :now FROM upd
     RETURNING id, voucher_id
 ), audit AS (
     INSERT INTO audit_log (staff_id, actor, action, target_type, target_id, before, after,
                            created_at)
     SELECT :staff_id, :actor, 'voucher.redeem', 'voucher', CAST(upd.id AS varchar),
-           json_build_object('remaining', upd.remaining + :quantity, 'status', 'active'),
-           json_build_object('remaining', upd.remaining, 'status', 'active',
+           json_build_object('remaining', upd.remaining + :quantity, 'status', '{active}'),
+           json_build_object('remaining', upd.remaining, 'status', '{active}',
                              'entry_id', ins.id, 'delta', -:quantity), :now
     FROM upd JOIN ins ON ins.voucher_id = upd.id
 )
 SELECT ins.id AS entry_id, upd.id, upd.code, upd.kind, upd.initial, upd.remaining
 FROM upd JOIN ins ON ins.voucher_id = upd.id
-""")
+""".format(active=VoucherStatus.ACTIVE, redeem=LedgerKind.REDEEM))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ redeem or cash it out; nothing here writes it.
 from giftshop.audit import record_audit
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.ledger import record_entry
+from giftshop.models.vocab import LedgerKind, VoucherStatus
 
 
 def _state(voucher: Voucher) -> dict:
@@ -28,9 +29,10 @@ def void(voucher: Voucher, *, reason: str, staff=None, actor: str | None = None,
     already voided or refunded. The caller holds the row lock and has answered a
     repeated `idempotency_key`; audits; does not commit."""
     before = _state(voucher)
-    entry = record_entry(voucher, "void", -voucher.remaining, staff_id=getattr(staff, "id", None),
-                         note=reason or "voided", idempotency_key=idempotency_key)
-    voucher.status = "voided"
+    entry = record_entry(voucher, LedgerKind.VOID, -voucher.remaining,
+                         staff_id=getattr(staff, "id", None), note=reason or "voided",
+                         idempotency_key=idempotency_key)
+    voucher.status = VoucherStatus.VOIDED
     voucher.frozen = False
     record_audit("voucher.void", voucher, staff=staff, actor=actor, before=before,
                  after={**_state(voucher), "reason": reason, "entry_id": entry.id,
@@ -42,9 +44,9 @@ def close_refunded(voucher: Voucher) -> bool:
     """After a refund entry: an active voucher with nothing left becomes `refunded` and
     takes no more redemptions. Returns whether it closed now. Caller holds the row lock;
     the refund's own audit row records it."""
-    if voucher.remaining != 0 or voucher.status != "active":
+    if voucher.remaining != 0 or voucher.status != VoucherStatus.ACTIVE:
         return False
-    voucher.status = "refunded"
+    voucher.status = VoucherStatus.REFUNDED
     return True
 
 
@@ -53,9 +55,9 @@ def reopen_refunded(voucher: Voucher) -> bool:
     refund had closed is `active` again (only an active voucher is refundable, so that is
     what it was). Returns whether it reopened. Caller holds the row lock; the
     `refund.failed` audit row records it."""
-    if voucher.status != "refunded":
+    if voucher.status != VoucherStatus.REFUNDED:
         return False
-    voucher.status = "active"
+    voucher.status = VoucherStatus.ACTIVE
     return True
 
 
@@ -63,7 +65,7 @@ def freeze(voucher: Voucher, *, actor: str, reason: dict) -> bool:
     """Hold an active voucher while a payment dispute is open: the ledger then refuses
     redemptions and cash-outs (`frozen`). Returns whether this call froze it.
     Caller holds the row lock; audits; does not commit."""
-    if voucher.status != "active" or voucher.frozen:
+    if voucher.status != VoucherStatus.ACTIVE or voucher.frozen:
         return False
     voucher.frozen = True
     record_audit("voucher.freeze", voucher, actor=actor, before={"frozen": False},
@@ -74,7 +76,7 @@ def freeze(voucher: Voucher, *, actor: str, reason: dict) -> bool:
 def unfreeze(voucher: Voucher, *, actor: str, reason: dict) -> bool:
     """Release a frozen active voucher (the dispute was won or closed harmlessly).
     Returns whether this call unfroze it. Caller holds the row lock; audits; no commit."""
-    if voucher.status != "active" or not voucher.frozen:
+    if voucher.status != VoucherStatus.ACTIVE or not voucher.frozen:
         return False
     voucher.frozen = False
     record_audit("voucher.unfreeze", voucher, actor=actor, before={"frozen": True},

@@ -12,6 +12,7 @@ from giftshop.models import ApiToken, LedgerEntry, Staff, Voucher
 from giftshop.vouchers.codes import normalize_code
 from giftshop.localtime import local_date
 from giftshop.money import money
+from giftshop.models.vocab import VoucherState
 
 # What each ledger kind means to a holder (staff names and notes are never shown).
 PUBLIC_LABELS = {
@@ -121,6 +122,6 @@ def public_history(voucher: Voucher) -> list[PublicEntry]:
 
 
 def status_text(voucher: Voucher) -> str:
-    if voucher.display_status == "expired":
+    if voucher.display_status == VoucherState.EXPIRED:
         return f"Expired on {local_date(voucher.expires_on)} — no longer valid"
     return STATUS_TEXT.get(voucher.display_status, voucher.display_status)

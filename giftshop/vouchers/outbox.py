@@ -35,6 +35,7 @@ from giftshop.vouchers import reminders
 from giftshop.vouchers.failed_mail import queue_owner_digest
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.picture import MAX_PICTURES, picture_cid, voucher_png
+from giftshop.models.vocab import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ def claim_batch(now: datetime, size: int) -> list[int]:
     while True:
         candidates = db.session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .where(OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(size)
             .with_for_update(skip_locked=True)
@@ -111,7 +113,7 @@ def claim_batch(now: datetime, size: int) -> list[int]:
             return []
         claimed = set(db.session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == "pending",
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.PENDING,
                    OutboxMessage.next_attempt_at <= now)
             .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
@@ -132,7 +134,7 @@ def release(message_ids: list[int], now: datetime) -> None:
     if message_ids:
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending",
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.PENDING,
                    OutboxMessage.next_attempt_at == now + LEASE)
             .values(next_attempt_at=now, attempts=OutboxMessage.attempts - 1))
         db.session.commit()
@@ -141,7 +143,7 @@ def release(message_ids: list[int], now: datetime) -> None:
 def _deliver(message_id: int, now: datetime, mailer: "Mailer") -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if row.kind == reminders.REMINDER and (why := reminders.still_wanted(row, now)):
-        row.status, row.last_error = "cancelled", why
+        row.status, row.last_error = OutboxStatus.CANCELLED, why
         db.session.commit()
         return "cancelled"
     try:
@@ -152,7 +154,7 @@ def _deliver(message_id: int, now: datetime, mailer: "Mailer") -> str:
         db.session.rollback()
         return _record_failure(message_id, now, exc)
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    row.status, row.sent_at, row.last_error = "sent", now, ""
+    row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
     if row.voucher_id is not None and row.kind in ("delivery", "resend"):
         db.session.execute(update(Voucher).where(Voucher.id == row.voucher_id,
                                                  Voucher.delivered_at.is_(None))
@@ -165,7 +167,7 @@ def _record_failure(message_id: int, now: datetime, exc: Exception) -> str:
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     row.last_error = describe_failure(exc)[:2000]
     if _is_permanent(exc) or row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
+        row.status = OutboxStatus.FAILED
         outcome = "failed"
     else:
         row.next_attempt_at = now + backoff(row.attempts)

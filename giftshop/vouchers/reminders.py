@@ -40,9 +40,10 @@ from giftshop.vouchers.delivery import message_domain, queue_email
 from giftshop.vouchers.ledger import lock_voucher
 from giftshop.localtime import LOCAL_TZ
 from giftshop.money import money
+from giftshop.models.vocab import LedgerKind, OutboxStatus, VoucherStatus
 
 REMINDER = "reminder"
-VISITS = ("redeem", "cashout")
+VISITS = (LedgerKind.REDEEM, LedgerKind.CASHOUT)
 # The outbox worker queues reminders in these Pacific hours only (not at 3 a.m.).
 DAYTIME = (time(10, 0), time(18, 0))
 _SALT = "giftshop.reminder-unsubscribe"
@@ -75,9 +76,9 @@ def _eligible(now: datetime):
         and_(Voucher.recipient_email.is_not(None), Voucher.delivered_at <= quiet_since),
         and_(Voucher.recipient_email.is_(None), Voucher.recipient_name.is_(None),
              exists().where(receipt.order_id == Voucher.order_id, receipt.kind == "receipt",
-                            receipt.status == "sent", receipt.sent_at <= quiet_since)))
+                            receipt.status == OutboxStatus.SENT, receipt.sent_at <= quiet_since)))
     return and_(
-        Voucher.status == "active", Voucher.frozen.is_(False), Voucher.remaining > 0,
+        Voucher.status == VoucherStatus.ACTIVE, Voucher.frozen.is_(False), Voucher.remaining > 0,
         or_(Voucher.expires_on.is_(None), Voucher.expires_on >= now.astimezone(LOCAL_TZ).date()),
         delivered,
         ~exists().where(LedgerEntry.voucher_id == Voucher.id, LedgerEntry.kind.in_(VISITS),
@@ -162,7 +163,7 @@ def left_text(voucher: Voucher) -> str:
 def still_wanted(message: OutboxMessage, now: datetime) -> str | None:
     """None if a queued reminder should still go out; else why not (it is then cancelled)."""
     voucher = db.session.get(Voucher, message.voucher_id) if message.voucher_id else None
-    if voucher is None or voucher.status != "active" or voucher.remaining <= 0:
+    if voucher is None or voucher.status != VoucherStatus.ACTIVE or voucher.remaining <= 0:
         return "the voucher has nothing left to use"
     if voucher.frozen or voucher.expired(now.astimezone(LOCAL_TZ).date()):
         return "the voucher is frozen or expired"

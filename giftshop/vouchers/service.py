@@ -8,6 +8,7 @@ from giftshop.models import Order, Voucher
 from giftshop.vouchers.codes import generate_code
 from giftshop.vouchers.ledger import record_entry
 from giftshop.vouchers.search import refresh_search_text
+from giftshop.models.vocab import LedgerKind
 
 
 def voucher_title(kind: str, initial: int, service: str | None) -> str:
@@ -70,7 +71,7 @@ def issue_voucher(
     db.session.add(voucher)
     # Not flushed before the entry: voucher and entry are inserted together, the
     # voucher already holding its issued value (no UPDATE afterwards).
-    record_entry(voucher, "issue", initial, staff_id=staff_id, note=note)
+    record_entry(voucher, LedgerKind.ISSUE, initial, staff_id=staff_id, note=note)
     return voucher
 
 

@@ -14,6 +14,7 @@ from giftshop.vouchers import lookup, wallet
 from giftshop.vouchers.pdf import pdf_filename, voucher_pdf
 from giftshop.vouchers.qr import qr_svg
 from giftshop.web import keep_private, pdf_response
+from giftshop.models.vocab import CLOSED_VOUCHER_STATUSES
 
 bp = Blueprint("vouchers", __name__)
 
@@ -42,7 +43,7 @@ def holder(code: str):
 
 
 def _still_valid(voucher):
-    if voucher.status in ("voided", "refunded"):
+    if voucher.status in CLOSED_VOUCHER_STATUSES:
         raise Gone(f"This voucher was {voucher.status}; it can no longer be printed or added to a wallet.",
                    code=voucher.status)
     return voucher

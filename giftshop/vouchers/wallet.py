@@ -34,6 +34,7 @@ from giftshop.vouchers.lookup import remaining_text, status_text
 from giftshop.vouchers.qr import voucher_url
 from giftshop.localtime import LOCAL_TZ, local_date
 from giftshop.money import money
+from giftshop.models.vocab import CLOSED_VOUCHER_STATUSES
 
 MIMETYPE = "application/vnd.apple.pkpass"
 IMAGES = ("icon.png", "icon@2x.png", "icon@3x.png", "logo.png", "logo@2x.png")
@@ -124,7 +125,7 @@ def pass_json(voucher: Voucher, config, updated: datetime) -> dict:
         # The end of the printed day, in the practice's time zone.
         content["expirationDate"] = datetime.combine(
             voucher.expires_on, time(23, 59, 59), LOCAL_TZ).isoformat()
-    if voucher.status in ("voided", "refunded"):
+    if voucher.status in CLOSED_VOUCHER_STATUSES:
         content["voided"] = True
     return content
 
