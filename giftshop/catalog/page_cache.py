@@ -23,7 +23,6 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from giftshop.catalog.service import active_products
-from giftshop.extensions import db
 from giftshop.models import BonusCampaign, DesignChoice, Product
 
 CHANNEL = "giftshop_catalog"
