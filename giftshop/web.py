@@ -198,11 +198,11 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
 
 def register_template_helpers(app: Flask) -> None:
     from giftshop.vouchers.codes import format_code
-    from giftshop.vouchers.lookup import remaining_text
+    from giftshop.vouchers.lookup import gratuity_text, remaining_text
 
     app.jinja_env.filters.update(
         money=money, whole_money=whole_money, local_time=local_time, local_date=local_date,
-        code=format_code, remaining=remaining_text,
+        code=format_code, remaining=remaining_text, gratuity=gratuity_text,
     )
 
     @app.context_processor

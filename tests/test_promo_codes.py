@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from giftshop import reports
 from giftshop.extensions import db
-from giftshop.models import AuditLog, Order, OrderItem, PromoCode, Voucher
+from giftshop.models import AuditLog, Order, OrderItem, OutboxMessage, PromoCode, Voucher
 from giftshop.promotions.codes import allocate, create_promo_code
 from giftshop.localtime import today_local
 from tests.support.auth import owner_client, staff_client
@@ -137,6 +137,11 @@ def test_buyer_applies_a_code_in_any_case_and_pays_the_discounted_total(app, cli
         [voucher] = order.vouchers
         assert (order.status, order.total_cents, order.discount_cents) == ("paid", 34_000, 6_000)
         assert (voucher.initial, voucher.value_cents) == (4, 34_000)
+        receipt = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "receipt")).one()
+        assert "Thank you for your order of $340.00" in receipt.body_text
+        assert "Gifts $400.00, promo code SPRING20 −$60.00." in receipt.body_text
+        assert "promo code <strong>SPRING20</strong> −$60.00</span></p>" in receipt.body_html
 
 
 @pytest.mark.parametrize("setup, typed, message", [

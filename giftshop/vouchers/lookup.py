@@ -101,6 +101,11 @@ def amount_text(voucher: Voucher, value: int) -> str:
     return sessions_text(value)
 
 
+def gratuity_text(cents: int) -> str:
+    """The one wording of a prepaid gratuity: certificate, pages, emails, Wallet pass."""
+    return f"Gratuity of {money(cents)} included for your therapist"
+
+
 def remaining_text(voucher: Voucher) -> str:
     """"$62.50 of $100.00" or "3 of 4 sessions left" (holder page, desk, wallet pass)."""
     if voucher.is_money:

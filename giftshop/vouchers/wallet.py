@@ -30,11 +30,11 @@ from giftshop.errors import DomainError
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.codes import format_code
-from giftshop.vouchers.lookup import remaining_text, status_text
+from giftshop.vouchers.lookup import gratuity_text, remaining_text, status_text
 from giftshop.vouchers.qr import voucher_url
 from giftshop.localtime import LOCAL_TZ, local_date
 from giftshop.money import money
-from giftshop.models.vocab import CLOSED_VOUCHER_STATUSES
+from giftshop.models.vocab import CLOSED_VOUCHER_STATUSES, GratuityStatus
 
 MIMETYPE = "application/vnd.apple.pkpass"
 IMAGES = ("icon.png", "icon@2x.png", "icon@3x.png", "logo.png", "logo@2x.png")
@@ -108,6 +108,8 @@ def pass_json(voucher: Voucher, config, updated: datetime) -> dict:
             ],
             "backFields": [
                 {"key": "remaining_full", "label": "Remaining", "value": remaining_text(voucher)},
+                *([{"key": "gratuity", "label": "Gratuity",
+                    "value": _gratuity_value(voucher)}] if voucher.gratuity_cents else []),
                 {"key": "code", "label": "Code", "value": format_code(voucher.code)},
                 {"key": "book", "label": "Book", "value": practice["phone"]},
                 {"key": "address", "label": "Address", "value": practice["address"]},
@@ -133,6 +135,20 @@ def pass_json(voucher: Voucher, config, updated: datetime) -> dict:
 def pass_time(moment: datetime) -> str:
     """A stored UTC time as Wallet's W3C date-time, in the practice's time zone."""
     return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def _gratuity_value(voucher: Voucher) -> str:
+    """Prepaid with the gift, outside its balance: given to the therapist at the first
+    session (or returned with a refund)."""
+    line = gratuity_text(voucher.gratuity_cents)
+    match voucher.gratuity_status:
+        case GratuityStatus.PAID:
+            return f"{line}. Given to your therapist at your first visit."
+        case GratuityStatus.REFUNDED:
+            return f"{line}. Refunded to the buyer."
+        case _:
+            return f"{line}. It goes to your therapist at your first visit and is not part " \
+                "of the balance."
 
 
 def _primary_value(voucher: Voucher) -> str:
