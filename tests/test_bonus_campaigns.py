@@ -62,7 +62,7 @@ def test_bad_campaign_input_is_shown_and_nothing_is_written(app, owner):
         bonus_expires_on=(today - timedelta(days=1)).isoformat()))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    for message in ("Give the campaign a name", "The campaign must end on or after its first day",
+    for message in ("Give the campaign a name", "The last day must be on or after the first",
                     "Give an amount from $1 to $10,000"):
         assert message in page, message
     early = post_form(owner, "/admin/campaigns", data=campaign_form(

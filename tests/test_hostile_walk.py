@@ -65,7 +65,7 @@ def walkers(app):
         valid["promo_id"] = create_promo_code(
             {"code": "WALK10", "percent_off": 10, "amount_off_cents": None,
              "starts_on": date(2026, 1, 1), "ends_on": date(2036, 1, 1), "max_uses": None},
-            staff=db.session.get(Staff, valid["staff_id"])).id
+            staff=db.session.get(Staff, valid["staff_id"]), today=date(2026, 1, 1)).id
     return valid, {"anonymous": app.test_client(), "staff": staff, "owner": owner}
 
 

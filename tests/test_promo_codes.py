@@ -45,8 +45,11 @@ def make_code(app, code="SPRING20", *, percent=None, amount=None, max_uses=None,
             create_staff("promo-owner@example.com", "correct horse battery", role="owner")
         promo = create_promo_code({
             "code": code, "percent_off": percent, "amount_off_cents": amount,
-            "starts_on": today + timedelta(days=starts), "ends_on": today + timedelta(days=ends),
-            "max_uses": max_uses}, staff=owner)
+            "starts_on": today + timedelta(days=starts),
+            "ends_on": today + timedelta(days=max(ends, 0)), "max_uses": max_uses},
+            staff=owner, today=today)
+        promo.ends_on = today + timedelta(days=ends)  # a code made earlier may be over now
+        db.session.commit()
         promo_id = promo.id
         db.session.remove()
     return promo_id
@@ -100,7 +103,10 @@ def test_bad_code_input_is_shown_and_nothing_is_written(app, owner):
         assert message in page, message
     for changes, message in (({"percent_off": "150"}, "Give a whole percentage from 1 to 100"),
                              ({"percent_off": "lots"}, "Give a whole percentage, like 15."),
-                             ({"percent_off": "", "amount_off": "x"}, "Enter dollars and cents")):
+                             ({"percent_off": "", "amount_off": "x"}, "Enter dollars and cents"),
+                             ({"starts_on": (today - timedelta(days=9)).isoformat(),
+                               "ends_on": (today - timedelta(days=1)).isoformat()},
+                              "That code would already be over")):
         response = post_form(owner, "/admin/promo-codes", data=code_form(**changes))
         assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert post_form(owner, "/admin/promo-codes", data=code_form()).status_code == 303

@@ -13,7 +13,8 @@ def promo_codes():
     form = PromoCodeForm()
     if form.validate_on_submit():
         try:
-            promo = service.create_promo_code(form.to_data(), staff=acting_owner())
+            promo = service.create_promo_code(form.to_data(), staff=acting_owner(),
+                                              today=today_local())
         except ValidationFailed as exc:
             form.apply_errors(exc.errors)
         else:

@@ -12,6 +12,7 @@ from giftshop.audit import record_audit
 from giftshop.errors import ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import BonusCampaign, LedgerEntry, Order, Voucher
+from giftshop.promotions.dates import check_date_range
 from giftshop.vouchers.service import issue_voucher
 from giftshop.localtime import LOCAL_TZ
 from giftshop.transactions import rolls_back_on_error
@@ -25,15 +26,10 @@ def _check(data: dict, today: date) -> dict:
     name = (data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = "Give the campaign a name (up to 120 characters)."
-    starts, ends, expires = data.get("starts_on"), data.get("ends_on"), data.get("bonus_expires_on")
-    for key, value in (("starts_on", starts), ("ends_on", ends), ("bonus_expires_on", expires)):
-        if not isinstance(value, date):
-            errors[key] = "Choose a date."
-    if "starts_on" not in errors and "ends_on" not in errors:
-        if ends < starts:
-            errors["ends_on"] = "The campaign must end on or after its first day."
-        elif ends < today:
-            errors["ends_on"] = "That campaign would already be over."
+    starts, ends = check_date_range(data, errors, today=today, what="campaign")
+    expires = data.get("bonus_expires_on")
+    if not isinstance(expires, date):
+        errors["bonus_expires_on"] = "Choose a date."
     if "ends_on" not in errors and "bonus_expires_on" not in errors and expires <= ends:
         errors["bonus_expires_on"] = "Bonus vouchers must expire after the campaign ends."
     for key in ("min_purchase_cents", "bonus_cents"):

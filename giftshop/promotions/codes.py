@@ -30,6 +30,8 @@ from giftshop.errors import Conflict, NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Order, PromoCode, utcnow
 from giftshop.localtime import LOCAL_TZ
+from giftshop.promotions.dates import check_date_range
+from giftshop.transactions import rolls_back_on_error
 from giftshop.models.vocab import PAID_ORDER_STATUSES, OrderStatus
 
 class PromoUnavailable(Conflict):
@@ -58,7 +60,7 @@ def normalize(text) -> str:
 
 
 # -- the owner's side ----------------------------------------------------------------
-def _check(data: dict) -> dict:
+def _check(data: dict, today: date) -> dict:
     errors = {}
     code = normalize(data.get("code"))
     if not CODE_PATTERN.fullmatch(code):
@@ -72,12 +74,7 @@ def _check(data: dict) -> dict:
         errors["percent_off"] = "Give a whole percentage from 1 to 100."
     elif amount is not None and (not isinstance(amount, int) or not 1 <= amount <= MAX_AMOUNT_CENTS):
         errors["amount_off"] = "Give an amount from $0.01 to $1,000."
-    starts, ends = data.get("starts_on"), data.get("ends_on")
-    for key, value in (("starts_on", starts), ("ends_on", ends)):
-        if not isinstance(value, date):
-            errors[key] = "Choose a date."
-    if isinstance(starts, date) and isinstance(ends, date) and ends < starts:
-        errors["ends_on"] = "The last day must be on or after the first."
+    starts, ends = check_date_range(data, errors, today=today, what="code")
     max_uses = data.get("max_uses")
     if max_uses is not None and (not isinstance(max_uses, int) or not 1 <= max_uses <= 100_000):
         errors["max_uses"] = "Give a number of uses from 1 to 100,000, or leave it empty."
@@ -87,10 +84,11 @@ def _check(data: dict) -> dict:
             "starts_on": starts, "ends_on": ends, "max_uses": max_uses}
 
 
-def create_promo_code(data: dict, *, staff) -> PromoCode:
+@rolls_back_on_error
+def create_promo_code(data: dict, *, staff, today: date) -> PromoCode:
     """Validate and store a new code with an audit row. Commits; ValidationFailed (422,
-    nothing written) on bad input or a code that exists."""
-    clean = _check(data)
+    nothing written) on bad input, a code that exists or one already over."""
+    clean = _check(data, today)
     promo = PromoCode(**clean, created_by_id=staff.id)
     db.session.add(promo)
     db.session.flush()
