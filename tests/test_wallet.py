@@ -203,3 +203,26 @@ def test_half_set_passkit_settings_stop_the_shop(database_url):
     with pytest.raises(RuntimeError, match="missing: PASSKIT_KEY, PASSKIT_WWDR"):
         create_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url, PASSKIT_CERT="/x.pem",
                               PASSKIT_PASS_TYPE_ID=PASS_TYPE_ID, PASSKIT_TEAM_ID=TEAM_ID))
+
+
+def test_the_pass_shows_a_prepaid_gratuity_until_and_after_the_first_visit(app, client):
+    code = make_voucher(app, kind="sessions", initial=4, value=40_000, gratuity_cents=8_000)
+    held = json.loads(fetch_pass(client, code)["pass.json"])
+    assert field(held, "gratuity") == {
+        "key": "gratuity", "label": "Gratuity",
+        "value": "Gratuity of $80.00 included for your therapist. It goes to your therapist "
+                 "at your first visit and is not part of the balance."}
+    assert field(held, "remaining")["value"] == "4 of 4"  # the gratuity is not in the balance
+    with app.app_context():
+        ledger.redeem(code, staff=None, sessions=1)
+    given = json.loads(fetch_pass(client, code)["pass.json"])
+    assert field(given, "gratuity")["value"] == ("Gratuity of $80.00 included for your "
+                                                 "therapist. Given to your therapist at your "
+                                                 "first visit.")
+    assert field(given, "remaining")["value"] == "3 of 4"
+
+
+def test_a_pass_without_a_gratuity_has_no_gratuity_field(app, client):
+    content = json.loads(fetch_pass(client, make_voucher(app))["pass.json"])
+    with pytest.raises(ValueError):
+        field(content, "gratuity")  # no such field: unpacking finds none
