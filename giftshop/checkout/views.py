@@ -100,7 +100,9 @@ def apply_promo(public_id: str):
         return _render_order(order, exc.status, message, code,
                              typed_code=request.form.get("promo_code", "")[:40])
     flash(f"Promo code {order.promo_code.code} applied: {order.promo_code.describe}.", "info")
-    return redirect(url_for("checkout.order_page", public_id=public_id), code=303)
+    # to the sums: on a phone the new total and the Pay button are then on screen
+    return redirect(url_for("checkout.order_page", public_id=public_id, _anchor="order-sums"),
+                    code=303)
 
 
 @bp.post("/orders/<public_id>/promo/remove")
