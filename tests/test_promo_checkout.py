@@ -15,6 +15,7 @@ from giftshop.promotions.codes import promo_report
 from tests.support.concurrency import run_concurrently
 from tests.support.localstripe_server import SECRET_KEY, localstripe  # noqa: F401  (fixture)
 from tests.support.stripe_events import deliver, event
+from tests.support.openapi import OpenAPI
 from tests.support.stripe_stub import StripeStub
 from tests.support.web import pay_from_review, post_form
 from tests.test_promo_codes import make_code, review
@@ -86,8 +87,13 @@ def test_discounted_checkout_sends_a_coupon_and_the_webhook_fulfils_it(
         order = db.session.scalar(select(Order).where(Order.public_id == public_id))
         assert (order.status, order.total_cents, order.discount_cents) == ("paid", 56_865, 10_035)
         assert sum(v.value_cents for v in order.vouchers) == 56_865
-    got = client.get(f"/api/v1/orders/{public_id}").get_json()
-    assert got["total_cents"] == 56_865 and got["status"] == "paid"
+    got = client.get(f"/api/v1/orders/{public_id}")
+    OpenAPI(client.get("/api/v1/openapi.json").get_json()).validate(
+        "/orders/{order_id}", "get", got)
+    assert {key: got.get_json()[key] for key in (
+        "total_cents", "status", "discount_cents", "promo_code")} == {
+        "total_cents": 56_865, "status": "paid", "discount_cents": 10_035,
+        "promo_code": "SPRING20"}
 
 
 def test_a_session_paid_at_the_undiscounted_total_is_not_fulfilled(

@@ -50,7 +50,8 @@ def test_create_order_returns_links_and_snapshots_prices(app, client, spec):
     got = client.get(f"/api/v1/orders/{body['order_id']}")
     spec.validate("/orders/{order_id}", "get", got)
     assert got.get_json() == {"order_id": body["order_id"], "status": "pending",
-                              "total_cents": 15000, "vouchers": []}
+                              "total_cents": 15000, "discount_cents": 0, "promo_code": None,
+                              "vouchers": []}
     with app.app_context():
         item = db.session.scalars(select(OrderItem)).one()
         assert (item.unit_price_cents, item.quantity, item.recipient_email) == (

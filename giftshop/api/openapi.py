@@ -130,6 +130,10 @@ SCHEMAS = {
             "total_cents": {"type": "integer",
                             "description": "What the buyer pays: the gifts, after any "
                                            "promo code's discount, and their gratuities."},
+            "discount_cents": {"type": "integer", "minimum": 0,
+                               "description": "Taken off the gifts by the promo code (0 "
+                                              "without one)."},
+            "promo_code": {"type": ["string", "null"]},
             "vouchers": {"type": "array",
                          "items": {"$ref": "#/components/schemas/VoucherSummary"}},
         },

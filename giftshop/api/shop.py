@@ -56,5 +56,7 @@ def get_order(order_id: str):
         "order_id": order.public_id,
         "status": order.status,
         "total_cents": order.total_cents,
+        "discount_cents": order.discount_cents,
+        "promo_code": order.promo_code.code if order.promo_code else None,
         "vouchers": [voucher_summary(v) for v in order.vouchers],
     }))
