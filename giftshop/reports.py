@@ -175,13 +175,16 @@ def redemptions_by_month() -> list[dict]:
 @dataclass(frozen=True)
 class Gratuities:
     """Prepaid gratuities: collected with orders, paid out to the therapist (at each
-    voucher's first redemption), returned to buyers by refunds, and still held for a
-    session to come (on active vouchers)."""
+    voucher's first redemption), returned to buyers by refunds, still held for a
+    session to come (on active vouchers), and not due any more because the voucher was
+    closed before its first session (voided by the owner or by a lost payment dispute,
+    which took the whole charge back). The four parts add up to what was collected."""
     collected_cents: int
     paid_out_cents: int
     refunded_cents: int
     held_cents: int
     held_vouchers: int
+    voided_cents: int = 0
 
 
 def gratuities() -> Gratuities:
@@ -189,15 +192,17 @@ def gratuities() -> Gratuities:
     above: they are not voucher value)."""
     paid = Voucher.gratuity_paid_at.is_not(None)
     refunded = Voucher.gratuity_refund_id.is_not(None)
-    # Held for a session still to come: not on a voucher that was voided (a lost dispute
-    # took the whole charge back) or closed by a refund that did not cover the gratuity.
+    # Held for a session still to come: not on a voucher that was closed before it
+    # (voided, or refunded by a refund that did not cover the gratuity): those are voided.
     held = and_(~paid, ~refunded, Voucher.status == VoucherStatus.ACTIVE)
+    voided = and_(~paid, ~refunded, Voucher.status != VoucherStatus.ACTIVE)
     row = db.session.execute(
         select(func.coalesce(func.sum(Voucher.gratuity_cents), 0),
                func.coalesce(func.sum(Voucher.gratuity_cents).filter(paid), 0),
                func.coalesce(func.sum(Voucher.gratuity_cents).filter(refunded), 0),
                func.coalesce(func.sum(Voucher.gratuity_cents).filter(held), 0),
-               func.count().filter(held))
+               func.count().filter(held),
+               func.coalesce(func.sum(Voucher.gratuity_cents).filter(voided), 0))
         .where(Voucher.gratuity_cents > 0)).one()
     return Gratuities(*(int(x) for x in row))
 

@@ -225,6 +225,11 @@ def test_a_voided_vouchers_gratuity_is_not_counted_as_held(app, localstripe):
     with app.app_context():
         first, _ = vouchers_of(order_id)
         ledger.void_voucher(first.code, staff=desk_staff(owner=True), reason="lost dispute")
-        assert reports.gratuities() == reports.Gratuities(
+        totals = reports.gratuities()
+        assert totals == reports.Gratuities(
             collected_cents=4_000, paid_out_cents=0, refunded_cents=0, held_cents=2_000,
-            held_vouchers=1)
+            held_vouchers=1, voided_cents=2_000)
+        assert totals.collected_cents == (totals.paid_out_cents + totals.refunded_cents
+                                          + totals.held_cents + totals.voided_cents)
+    page = owner_client(app).get("/admin/reports").get_data(as_text=True)
+    assert 'id="gratuity-voided">$20.00' in page and 'id="gratuity-held"><strong>$20.00' in page
