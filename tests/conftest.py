@@ -11,7 +11,13 @@ from sqlalchemy import text
 from config import TestConfig
 from giftshop import create_app
 from giftshop.extensions import db
+from tests.support.auth import STAFF_EMAIL, make_staff
 from tests.support.databases import BACKEND, fresh_database
+# Fixtures kept with the servers they run, offered to every test module from here.
+from tests.support.live_server import live_server  # noqa: F401
+from tests.support.localstripe_server import localstripe  # noqa: F401
+from tests.support.smtp import smtp_server  # noqa: F401
+from tests.support.stripe_stub import stripe_stub  # noqa: F401
 
 
 def pytest_report_header(config):
@@ -102,3 +108,9 @@ def ledger_fixture(app):
     from tests.support.factories import ledger_history
 
     ledger_history(app)
+
+
+@pytest.fixture
+def staff(app):
+    """A front-desk account, Dana (STAFF_EMAIL, PASSWORD); returns its id."""
+    return make_staff(app, STAFF_EMAIL, "staff", name="Dana")

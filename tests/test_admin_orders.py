@@ -3,24 +3,21 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, OutboxMessage, Refund, Voucher
 from giftshop.vouchers.codes import format_code
 from giftshop.localtime import today_local
 from tests.support.auth import owner_client
-from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
+from tests.support.factories import count
+from tests.support.localstripe_server import app_config, paid_order  # noqa: F401  (fixture)
 from tests.support.web import post_form
 
 CERT_100 = {"product": "gift-certificate", "amount_cents": 10_000}
 
 # localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def order_numbers(page: str) -> list[str]:

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from giftshop.desk import token_cache
-from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.vouchers.service import issue_voucher
+from tests.support.auth import api_token, bearer
 
-PASSWORD = "correct horse battery"
 EMAIL = "desk@example.com"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -22,10 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture
 def token(app):
     token_cache.clear()
-    with app.app_context():
-        create_staff(EMAIL, PASSWORD, role="staff")
-        token = issue_token(EMAIL)
-        db.session.remove()
+    token = api_token(app, EMAIL)
     yield token
     token_cache.clear()
 
@@ -36,10 +32,6 @@ def code(app):
         voucher = issue_voucher(kind="money", initial=10_000, value_cents=10_000)
         db.session.commit()
         return voucher.code
-
-
-def auth(token, key=None) -> dict:
-    return {"Authorization": f"Bearer {token}", **({"Idempotency-Key": key} if key else {})}
 
 
 def statements(app, call) -> tuple[int, object]:
@@ -77,9 +69,9 @@ def remaining(app, code) -> tuple[int, int]:
 
 
 def test_a_known_token_costs_no_query_on_a_lookup(app, client, token, code):
-    assert client.get(f"/api/v1/vouchers/{code}", headers=auth(token)).status_code == 200
+    assert client.get(f"/api/v1/vouchers/{code}", headers=bearer(token)).status_code == 200
     count, response = statements(app, lambda: client.get(f"/api/v1/vouchers/{code}",
-                                                          headers=auth(token)))
+                                                          headers=bearer(token)))
     assert response.status_code == 200 and response.get_json()["remaining"] == 10_000
     assert count == 1  # the voucher, its history and the token's liveness together
     assert "set-cookie" not in {k.lower() for k in response.headers.keys()}
@@ -89,48 +81,48 @@ def test_a_known_token_costs_no_query_on_a_lookup(app, client, token, code):
                          ids=["revoked", "disabled"])
 def test_a_token_killed_by_another_process_fails_on_the_very_next_request(app, client, token,
                                                                           code, how):
-    assert client.get(f"/api/v1/vouchers/{code}", headers=auth(token)).status_code == 200
+    assert client.get(f"/api/v1/vouchers/{code}", headers=bearer(token)).status_code == 200
     redeemed = client.post(f"/api/v1/vouchers/{code}/redemptions", json={"amount_cents": 100},
-                           headers=auth(token, "k1"))
+                           headers=bearer(token, "k1"))
     assert redeemed.status_code == 201
     assert token_cache.cached(token) is not None  # this process knows the token
     other_process(app, *how)
-    lookup = client.get(f"/api/v1/vouchers/{code}", headers=auth(token))
+    lookup = client.get(f"/api/v1/vouchers/{code}", headers=bearer(token))
     assert lookup.status_code == 401 and lookup.get_json()["error"] == "unauthorized"
     assert "history" not in lookup.get_json()
     assert token_cache.cached(token) is None
     again = client.post(f"/api/v1/vouchers/{code}/redemptions", json={"amount_cents": 100},
-                        headers=auth(token, "k2"))
+                        headers=bearer(token, "k2"))
     assert again.status_code == 401
     assert remaining(app, code) == (9_900, 2)  # the issue and the first redemption only
 
 
 def test_a_redemption_with_a_cached_token_that_died_writes_nothing(app, client, token, code):
-    assert client.get(f"/api/v1/vouchers/{code}", headers=auth(token)).status_code == 200
+    assert client.get(f"/api/v1/vouchers/{code}", headers=bearer(token)).status_code == 200
     other_process(app, "staff", "revoke-tokens", EMAIL)
     assert token_cache.cached(token) is not None  # still cached: the statement must refuse
     refused = client.post(f"/api/v1/vouchers/{code}/redemptions", json={"amount_cents": 100},
-                          headers=auth(token, "k1"))
+                          headers=bearer(token, "k1"))
     assert refused.status_code == 401
     assert remaining(app, code) == (10_000, 1)
 
 
 def test_an_unknown_code_is_404_for_a_live_token_and_401_for_a_dead_one(app, client, token):
     missing = "WHM-0000-0000-0000"
-    assert client.get(f"/api/v1/vouchers/{missing}", headers=auth(token)).status_code == 404
-    assert client.get(f"/api/v1/vouchers/{missing}", headers=auth(token)).status_code == 404
+    assert client.get(f"/api/v1/vouchers/{missing}", headers=bearer(token)).status_code == 404
+    assert client.get(f"/api/v1/vouchers/{missing}", headers=bearer(token)).status_code == 404
     other_process(app, "staff", "revoke-tokens", EMAIL)
-    assert client.get(f"/api/v1/vouchers/{missing}", headers=auth(token)).status_code == 401
+    assert client.get(f"/api/v1/vouchers/{missing}", headers=bearer(token)).status_code == 401
     bad = client.post(f"/api/v1/vouchers/{missing}/redemptions", json={"amount_cents": 1},
-                      headers=auth(token, "k"))
+                      headers=bearer(token, "k"))
     assert bad.status_code == 401
 
 
 def test_a_cached_entry_is_checked_afresh_after_the_refresh_period(app, client, token, code,
                                                                     monkeypatch):
-    assert client.get(f"/api/v1/vouchers/{code}", headers=auth(token)).status_code == 200
+    assert client.get(f"/api/v1/vouchers/{code}", headers=bearer(token)).status_code == 200
     monkeypatch.setattr(token_cache, "REFRESH", -1.0)
     assert token_cache.cached(token) is None
     count, response = statements(app, lambda: client.get(f"/api/v1/vouchers/{code}",
-                                                          headers=auth(token)))
+                                                          headers=bearer(token)))
     assert response.status_code == 200 and count == 2  # the token query, then the lookup

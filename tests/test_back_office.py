@@ -6,21 +6,16 @@ import re
 from sqlalchemy import select
 
 from giftshop.admin.audit_text import Change, changes
-from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import Product
-from giftshop.localtime import today_local
 from tests.support.auth import owner_client, staff_client
+from tests.support.factories import placed_order
 from tests.support.web import csrf_token, post_form
 
 
 def order_for(buyer: str, item: dict, *, pay: bool) -> int:
-    order = place_order({"purchaser": {"name": buyer, "email": f"{buyer.lower()}@example.com"},
-                         "items": [item]}, today=today_local())
-    if pay:
-        fulfil_order(order.id, None)
-    return order.id
+    return placed_order([item], purchaser={"name": buyer, "email": f"{buyer.lower()}@example.com"},
+                        paid=pay).id
 
 
 def test_orders_are_found_by_recipient_name_or_email_and_by_product(app):

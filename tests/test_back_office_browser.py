@@ -3,26 +3,20 @@ the dashboard's figures and chart, finding an order by its recipient, renaming a
 whose old address then redirects, the new-product form by kind (with and without
 JavaScript), the change in the audit log, and signing out. Screenshots at 1280×800 and
 390×844 when BACK_OFFICE_SCREENSHOTS names a folder."""
-import os
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import Product, Voucher
 from giftshop.vouchers.ledger import record_entry
-from giftshop.localtime import today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import inside_viewport_without_scrolling, launch
+from tests.support.browser import (DESKTOP, PHONE, inside_viewport_without_scrolling, launch,
+                                   screenshots)
+from tests.support.factories import placed_order
 
 pytestmark = pytest.mark.browser
-
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+screenshot = screenshots("BACK_OFFICE_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -32,11 +26,8 @@ def day_of_sales(app):
     make_staff(app, OWNER_EMAIL, "owner")
     with app.app_context():
         def order(buyer, item, pay=True):
-            placed = place_order({"purchaser": {"name": buyer, "email": "buyer@example.com"},
-                                  "items": [item]}, today=today_local())
-            if pay:
-                fulfil_order(placed.id, None)
-            return placed.id
+            return placed_order([item], purchaser={"name": buyer, "email": "buyer@example.com"},
+                                paid=pay).id
         order("Ann Buyer", {"product": "gift-certificate", "amount_cents": 5_000,
                             "recipient": {"name": "José Álvarez", "email": "jose@example.org"}})
         pack = order("Bob Buyer", {"product": "pain-management-4-pack"})
@@ -51,17 +42,14 @@ def day_of_sales(app):
 
 
 def shoot(page, name: str) -> None:
-    if folder := os.environ.get("BACK_OFFICE_SCREENSHOTS"):
-        os.makedirs(folder, exist_ok=True)
-        size = page.viewport_size
-        page.screenshot(path=os.path.join(folder, f"{name}-{size['width']}.png"), full_page=True)
+    screenshot(page, f"{name}-{page.viewport_size['width']}")
 
 
 def test_the_owners_morning_in_the_back_office(app, live_server, day_of_sales):
     sixty, _ = day_of_sales
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_context(viewport=LAPTOP).new_page()
+        page = browser.new_context(viewport=DESKTOP).new_page()
         browser_sign_in(page, live_server, OWNER_EMAIL)
         page.get_by_role("link", name="Back office").click()
         page.wait_for_url(live_server + "/admin")
@@ -76,7 +64,7 @@ def test_the_owners_morning_in_the_back_office(app, live_server, day_of_sales):
         expect(chart).to_be_visible()
         assert page.locator("svg.chart rect.bar").count() == 24
         box = chart.bounding_box()
-        assert box["width"] > 600 and box["y"] + box["height"] < 2 * LAPTOP["height"]
+        assert box["width"] > 600 and box["y"] + box["height"] < 2 * DESKTOP["height"]
         shoot(page, "admin")
 
         # Search finds the order by its recipient, accents or not.
@@ -129,7 +117,7 @@ def test_the_owners_morning_in_the_back_office(app, live_server, day_of_sales):
         assert "/desk/login" in page.url
 
         # Without JavaScript the form shows both kinds' fields.
-        no_js = browser.new_context(viewport=LAPTOP, java_script_enabled=False).new_page()
+        no_js = browser.new_context(viewport=DESKTOP, java_script_enabled=False).new_page()
         browser_sign_in(no_js, live_server, OWNER_EMAIL)
         no_js.goto(live_server + "/admin/catalog/new")
         expect(no_js.locator("fieldset[data-kind=sessions]")).to_be_visible()

@@ -12,8 +12,7 @@ from giftshop.vouchers.outbox import attachments_for
 from giftshop.vouchers.pdf import voucher_html
 from giftshop.localtime import today_local
 from tests.support.auth import owner_client
-from tests.support.web import post_form
-from tests.test_demo_purchase import buy
+from tests.support.web import buy, post_form
 
 
 def campaign_form(**changes) -> dict:

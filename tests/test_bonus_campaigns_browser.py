@@ -1,6 +1,5 @@
 """Bonus campaigns in a real Chromium: the owner starts one in the back office, a buyer's
 qualifying purchase shows the bonus with its expiry on the order page."""
-import os
 from datetime import timedelta
 
 import pytest
@@ -8,16 +7,11 @@ from playwright.sync_api import expect, sync_playwright
 
 from giftshop.localtime import local_date, today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import PHONE, launch
-from tests.test_embed_browser import DESKTOP
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots
 
 pytestmark = pytest.mark.browser
 
-
-def screenshot(page, name: str) -> None:
-    if shots := os.environ.get("CAMPAIGN_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, name), full_page=True)
+screenshot = screenshots("CAMPAIGN_SCREENSHOTS")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -39,7 +33,7 @@ def test_owner_starts_a_campaign_and_a_buyer_gets_the_bonus(app, live_server, vi
         page.get_by_label("Bonus expires on").fill(expires.isoformat())
         page.get_by_role("button", name="Start campaign").click()
         expect(page.locator("#campaigns")).to_contain_text("Holiday bonus (running)")
-        screenshot(page, f"campaigns-{viewport['width']}.png")
+        screenshot(page, f"campaigns-{viewport['width']}")
 
         buyer = browser.new_context(viewport=viewport).new_page()
         buyer.goto(live_server + "/p/pain-management-4-pack")
@@ -53,7 +47,7 @@ def test_owner_starts_a_campaign_and_a_buyer_gets_the_bonus(app, live_server, vi
         bonus = buyer.locator("li.voucher", has=buyer.locator(".bonus-note"))
         expect(bonus).to_contain_text("$25.00 of $25.00")
         expect(bonus).to_contain_text(f"EXPIRES ON {local_date(expires).upper()}")
-        screenshot(buyer, f"order-bonus-{viewport['width']}.png")
+        screenshot(buyer, f"order-bonus-{viewport['width']}")
 
         page.reload()
         expect(page.locator("#campaigns")).to_contain_text("$25.00")

@@ -1,20 +1,16 @@
 """A gift buyer in a real Chromium, on a 390×844 phone and a 1280×800 desktop: choosing how
 the gift is given, paying (demo), the order page, the holder page and the desk history,
 checking what each shows and that no table cell breaks a word in the middle."""
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from giftshop.desk.staff import create_staff
-from giftshop.extensions import db
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.support.auth import STAFF_EMAIL, browser_sign_in
+from tests.support.browser import SCREENS, fits_width, launch, screenshots
 
 pytestmark = pytest.mark.browser
 
-SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 BOOKING = "https://book.example.com/west-hills"
 
 # Every word in the cells, measured by the layout engine: a word set on two lines has
@@ -45,21 +41,7 @@ def broken_words(page, selector: str) -> list[str]:
     return page.evaluate(BROKEN_WORDS_JS, selector)
 
 
-def fits_width(page) -> bool:
-    page.wait_for_load_state("load")
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def shoot(page, name: str) -> None:
-    if shots := os.environ.get("BUYER_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def staff(app):
-    with app.app_context():
-        create_staff("desk@example.com", "correct horse battery", role="staff", name="Dana")
-        db.session.remove()
+shoot = screenshots("BUYER_SCREENSHOTS")
 
 
 @pytest.mark.parametrize("app_config", [{"BOOKING_URL": BOOKING}])
@@ -166,11 +148,7 @@ def test_a_buyer_gives_a_certificate_to_hand_over_and_the_holder_books_it(
         shoot(page, f"holder-{screen}")
         holder_url = page.url
 
-        page.goto(live_server + "/desk/login")
-        page.fill("input[name=email]", "desk@example.com")
-        page.fill("input[name=password]", "correct horse battery")
-        page.click("input[type=submit]")
-        page.wait_for_url(live_server + "/desk")
+        browser_sign_in(page, live_server, STAFF_EMAIL)
         page.goto(holder_url)  # staff scanning the QR land on the desk's voucher page
         expect(page.locator("table.history")).to_contain_text("Issued")
         assert broken_words(page, "table.history td") == []

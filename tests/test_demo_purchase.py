@@ -3,20 +3,7 @@ from sqlalchemy import select
 
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, OutboxMessage, Voucher
-from tests.support.web import pay_from_review, post_form
-
-
-def buy(client, slug, **fields):
-    """Fill the product form, then press Pay on the review page (unless the form failed)."""
-    data = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com",
-            "recipient_name": "Ben Holder", "recipient_email": "ben@example.com",
-            "message": "Feel better!"}
-    data.update(fields)
-    response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", data)
-    if response.status_code != 303:
-        return response
-    assert "/orders/" in response.headers["Location"]  # the review page first
-    return pay_from_review(client, response.headers["Location"])
+from tests.support.web import buy, post_form
 
 
 def test_home_shows_practice_and_products(client):

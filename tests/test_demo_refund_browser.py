@@ -1,50 +1,39 @@
 """Demo mode shows everything: in a real Chromium a buyer pays on the demo pay page, the
 owner refunds the order from the back office (1280×800), and the holder's page then says
 the voucher was refunded."""
-import os
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import Order, Voucher
 from giftshop.vouchers.codes import format_code
-from giftshop.localtime import today_local
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots
+from tests.support.factories import placed_order
 
 pytestmark = pytest.mark.browser
 
-LAPTOP = {"width": 1280, "height": 800}
-
-
-def shoot(page, name: str) -> None:
-    if shots := os.environ.get("DEMO_REFUND_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+shoot = screenshots("DEMO_REFUND_SCREENSHOTS")
 
 
 def test_owner_refunds_a_demo_order_and_the_voucher_shows_refunded(app, live_server):
     make_staff(app, OWNER_EMAIL, "owner")
     with app.test_request_context():
-        order = place_order({"purchaser": {"name": "Ana Buyer", "email": "ana@example.com"},
-                             "items": [{"product": "pain-management-4-pack",
-                                        "recipient": {"name": "Ben Holder",
-                                                      "email": "ben@example.com"}}]},
-                            today=today_local())
+        order = placed_order([{"product": "pain-management-4-pack",
+                               "recipient": {"name": "Ben Holder", "email": "ben@example.com"}}],
+                             paid=False)
         public_id, order_id = order.public_id, order.id
         db.session.remove()
     with sync_playwright() as p:
         browser = launch(p)
-        buyer = browser.new_context(viewport=LAPTOP).new_page()
+        buyer = browser.new_context(viewport=DESKTOP).new_page()
         buyer.goto(f"{live_server}/checkout/demo/{public_id}")
         buyer.get_by_role("button", name="Pay $400.00 (demo)").click()
         buyer.wait_for_url(f"{live_server}/orders/{public_id}")
         with app.app_context():
             code = db.session.scalars(select_code(order_id)).one()
 
-        owner = browser.new_context(viewport=LAPTOP).new_page()
+        owner = browser.new_context(viewport=DESKTOP).new_page()
         browser_sign_in(owner, live_server, OWNER_EMAIL)
         owner.goto(f"{live_server}/admin/orders/{order_id}")
         expect(owner.locator("#demo-refund-note")).to_contain_text("no money moves")
@@ -59,10 +48,10 @@ def test_owner_refunds_a_demo_order_and_the_voucher_shows_refunded(app, live_ser
         expect(owner.locator(f"#voucher-{code}")).to_contain_text("refunded")
         expect(owner.locator(".refund-row")).to_contain_text("$400.00")
         expect(owner.locator("#nothing-to-refund")).to_be_visible()
-        assert owner.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+        assert owner.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
         shoot(owner, "demo-refund-done-1280")
 
-        holder = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        holder = browser.new_context(viewport=PHONE).new_page()
         holder.goto(f"{live_server}/v/{format_code(code)}")
         expect(holder.locator("#voucher-status")).to_have_text("Refunded — no longer valid")
         expect(holder.locator("#remaining")).to_have_text("0 of 4 sessions left")

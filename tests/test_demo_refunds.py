@@ -1,14 +1,13 @@
 """Demo mode refunds too: an order paid on the demo pay page is refunded from the back office
 through the demo payment provider, by the same refund service, ledger rules and audit as a
 Stripe refund, and a repeated submission refunds once."""
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from giftshop.checkout.fulfilment import fulfil_order
-from giftshop.checkout.service import place_order
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, Refund, Voucher
 from giftshop.localtime import today_local
 from tests.support.auth import owner_client
+from tests.support.factories import count, placed_order
 from tests.support.web import csrf_token, post_form
 
 FOUR_PACK = {"product": "pain-management-4-pack", "quantity": 1,
@@ -18,17 +17,11 @@ FOUR_PACK = {"product": "pain-management-4-pack", "quantity": 1,
 def demo_order(app, items) -> int:
     """An order placed in demo-payments mode and paid as the demo pay page does."""
     with app.test_request_context():
-        order = place_order({"purchaser": {"name": "Ana Buyer", "email": "ana@example.com"},
-                             "items": items}, today=today_local())
+        order = placed_order(items)
         assert order.payment_method == "demo"
-        assert fulfil_order(order.id, None)
         order_id = order.id
         db.session.remove()
     return order_id
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_demo_order_page_offers_a_refund_instead_of_paid_at_the_desk(app):

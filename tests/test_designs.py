@@ -1,7 +1,6 @@
 """Occasion designs: chosen on the product page with a live preview drawn by the PDF code,
 printed on the certificate, switched on and off by the owner."""
 import io
-import subprocess
 
 import pytest
 import zxingcpp
@@ -13,7 +12,8 @@ from giftshop.models import AuditLog, Design, Voucher
 from giftshop.vouchers import pdf
 from tests.support.auth import owner_client
 from tests.support.web import post_form
-from tests.test_voucher_pdf import decode_qr_codes, make_voucher, page_count
+from tests.support.factories import printable_voucher
+from tests.support.pdf import decode_qr_codes, page_count, pdf_text
 
 WIDE = "W" * 120
 OCCASION = {"classic": None, "birthday": "Happy birthday", "holiday": "Happy holidays",
@@ -21,10 +21,7 @@ OCCASION = {"classic": None, "birthday": "Happy birthday", "holiday": "Happy hol
 
 
 def pdf_words(data: bytes, tmp_path) -> str:
-    path = tmp_path / "d.pdf"
-    path.write_bytes(data)
-    return " ".join(subprocess.run(["pdftotext", str(path), "-"], check=True,
-                                   capture_output=True, text=True).stdout.split())
+    return " ".join(pdf_text(data, tmp_path, layout=False).split())
 
 
 def test_the_product_page_offers_four_designs_and_a_preview(client):
@@ -38,13 +35,13 @@ def test_the_product_page_offers_four_designs_and_a_preview(client):
 def test_every_design_prints_the_longest_inputs_on_one_page_with_a_readable_qr(
         app, tmp_path, design):
     with app.app_context():
-        voucher = make_voucher(kind="sessions", initial=50, value_cents=500_000,
-                               service=WIDE, recipient_name=WIDE, purchaser_name=WIDE,
-                               message="W" * 500, design=design.value)
+        voucher = printable_voucher(kind="sessions", initial=50, value_cents=500_000,
+                                    service=WIDE, recipient_name=WIDE, purchaser_name=WIDE,
+                                    message="W" * 500, design=design.value)
         data = pdf.voucher_pdf(voucher, use_cache=False)
         assert page_count(data, tmp_path) == 1
         assert decode_qr_codes(data, tmp_path) == [f"http://shop.test/v/{voucher.code}"]
-        everyday = make_voucher(design=design.value)
+        everyday = printable_voucher(design=design.value)
         short = pdf.voucher_pdf(everyday, use_cache=False)
         (tmp_path / "short").mkdir()
         assert decode_qr_codes(short, tmp_path / "short") == [

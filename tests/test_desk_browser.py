@@ -1,6 +1,5 @@
 """The front desk in a real Chromium on a phone-sized screen: sign in, find a voucher by
 typing, by a USB scanner's typed URL, and by the camera reading a real voucher's QR."""
-import os
 import subprocess
 from pathlib import Path
 
@@ -10,62 +9,27 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from giftshop.desk.staff import create_staff
-from giftshop.extensions import db
 from giftshop.vouchers.codes import format_code
-from giftshop.vouchers.service import issue_voucher
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.support.auth import STAFF_EMAIL, browser_sign_in
+from tests.support.browser import PHONE, inside_viewport_without_scrolling, launch, screenshots
+from tests.support.factories import make_voucher
 
 pytestmark = pytest.mark.browser
 
-EMAIL, PASSWORD = "desk@example.com", "correct horse battery"
-PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 FRAME_SIZE = (640, 480)
+shoot = screenshots("DESK_SCREENSHOTS")
 
 
 @pytest.fixture
-def voucher(app):
-    with app.app_context():
-        create_staff(EMAIL, PASSWORD, role="staff", name="Dana")
-        issued = issue_voucher(kind="sessions", initial=6, value_cents=57_000,
-                               service="60-min Pain Management Massage",
-                               recipient_name="Rosa Holder", purchaser_name="Ana Buyer")
-        db.session.commit()
-        code = issued.code
-        db.session.remove()
-    return code
-
-
-def launch(playwright, *extra_args):
-    return playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                      args=CHROMIUM_ARGS + list(extra_args))
+def voucher(app, staff):
+    """Rosa Holder's 6-pack; Dana (`staff`) works the desk."""
+    return make_voucher("sessions", 6, app=app)
 
 
 def sign_in(page, base_url: str) -> None:
     page.goto(base_url + "/desk")
     assert "/desk/login" in page.url  # anonymous → sign-in first
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(base_url + "/desk")
-
-
-def shoot(page, name: str) -> None:
-    """A screenshot for a person to look at, when DESK_SCREENSHOTS names a folder."""
-    if shots := os.environ.get("DESK_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
-
-
-def inside_viewport_without_scrolling(page, selector: str) -> bool:
-    assert page.evaluate("window.scrollY") == 0
-    box = page.locator(selector).bounding_box()
-    size = page.viewport_size
-    return (box is not None and box["x"] >= 0 and box["y"] >= 0
-            and box["x"] + box["width"] <= size["width"]
-            and box["y"] + box["height"] <= size["height"])
+    browser_sign_in(page, base_url, STAFF_EMAIL)
 
 
 def test_the_therapist_redeems_and_undoes_a_session_in_two_taps_on_a_phone(live_server,

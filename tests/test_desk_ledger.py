@@ -11,10 +11,9 @@ from giftshop.desk import ledger
 from giftshop.desk.staff import create_staff
 from giftshop.errors import DomainError
 from giftshop.extensions import db
-from giftshop.models import AuditLog, LedgerEntry, Staff, Voucher
-from giftshop.vouchers.service import issue_voucher
-
-PASSWORD = "correct horse battery"
+from giftshop.models import AuditLog, LedgerEntry, Staff
+from tests.support.auth import PASSWORD
+from tests.support.factories import entry_count, make_voucher
 
 
 @pytest.fixture
@@ -34,24 +33,11 @@ def owner(ctx):
     return create_staff("owner@example.com", PASSWORD, role="owner")
 
 
-def make_voucher(kind="money", initial=10_000) -> str:
-    voucher = issue_voucher(kind=kind, initial=initial, value_cents=57_000 if kind == "sessions"
-                            else initial, service="60-min Pain Management Massage",
-                            recipient_name="Rosa Holder")
-    db.session.commit()
-    return voucher.code
-
-
 def refused(fn) -> DomainError:
     with pytest.raises(DomainError) as info:
         fn()
     db.session.rollback()
     return info.value
-
-
-def entry_count(code: str) -> int:
-    return db.session.scalar(select(func.count(LedgerEntry.id)).join(Voucher)
-                             .where(Voucher.code == code))
 
 
 def assert_ledger_sums(code: str) -> None:

@@ -14,7 +14,7 @@ from giftshop.desk import ledger
 from giftshop.extensions import db
 from giftshop.localtime import local_time
 from tests.support.auth import owner_client, staff_client
-from tests.test_desk_ledger import entry_count, make_voucher
+from tests.support.factories import entry_count, make_voucher
 
 
 def _hidden(html: str, name: str) -> str:
@@ -37,10 +37,7 @@ def page_form(client, url: str, prefix: str, **fields) -> dict:
 def pages(app):
     """Signed-in page clients for a staff member and the owner, and a voucher maker."""
     def make(kind="money", initial=10_000):
-        with app.app_context():
-            code = make_voucher(kind, initial)
-            db.session.remove()
-        return code
+        return make_voucher(kind, initial, app=app)
 
     return staff_client(app), owner_client(app), make
 

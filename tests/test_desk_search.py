@@ -4,13 +4,12 @@ import secrets
 
 import pytest
 
-from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
 from giftshop.models import Order
 from giftshop.vouchers.delivery import readdress_voucher
 from giftshop.vouchers.search import MAX_RESULTS, fold, search_vouchers
 from giftshop.vouchers.service import issue_voucher
-from tests.support.auth import staff_client
+from tests.support.auth import api_token, staff_client
 from tests.support.openapi import OpenAPI
 
 
@@ -106,11 +105,7 @@ def test_the_desk_search_lists_matches_with_what_remains(app, vouchers):
 
 @pytest.fixture
 def token(app):
-    with app.app_context():
-        create_staff("desk@example.com", "correct horse battery", role="staff")
-        value = issue_token("desk@example.com")
-        db.session.remove()
-    return value
+    return api_token(app, "desk@example.com")
 
 
 def test_the_staff_api_searches_vouchers_as_documented(app, client, vouchers, token):

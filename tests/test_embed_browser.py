@@ -1,8 +1,6 @@
 """The "Buy a gift" button on another website, in a real Chromium: the practice's page
 (another loopback origin) embeds the snippet, a buyer completes a demo purchase through the
 dialog and pays top-level; a site that is not allowed cannot frame the shop."""
-import os
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
@@ -11,12 +9,11 @@ from giftshop.embed.snippet import website_snippet
 from giftshop.extensions import db
 from giftshop.models import Order, Voucher
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots
 from tests.support.static_site import static_site
-from tests.test_desk_browser import PHONE, launch
 
 pytestmark = pytest.mark.browser
-DESKTOP = {"width": 1280, "height": 800}
+screenshot = screenshots("EMBED_SCREENSHOTS", full_page=False)
 
 
 @pytest.fixture
@@ -44,11 +41,6 @@ def write_page(sites, site: str, body: str) -> str:
     return f"{sites[site]}/gifts.html"
 
 
-def screenshot(page, name: str) -> None:
-    if shots := os.environ.get("EMBED_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, name))
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_buyer_buys_a_4_pack_through_the_button_on_the_practice_site(app, live_server, sites,
                                                                      viewport):
@@ -66,18 +58,18 @@ def test_buyer_buys_a_4_pack_through_the_button_on_the_practice_site(app, live_s
         expect(dialog).to_be_visible()
         shop = page.frame_locator("dialog.giftshop-dialog iframe")
         expect(shop.get_by_text("Pain Management 4-pack").first).to_be_visible()
-        screenshot(page, f"embed-products-{viewport['width']}.png")
+        screenshot(page, f"embed-products-{viewport['width']}")
         shop.locator("a.button[href$='/embed/p/pain-management-4-pack']").click()
         shop.locator("#purchaser_name").fill("Ana Buyer")
         shop.locator("#purchaser_email").fill("ana@example.com")
         shop.locator("#recipient_name").fill("Ben Holder")
         shop.locator("#recipient_email").fill("ben@example.com")
-        screenshot(page, f"embed-form-{viewport['width']}.png")
+        screenshot(page, f"embed-form-{viewport['width']}")
         shop.get_by_role("button", name="Continue to payment").click()
         # Payment is never framed: the practice's page itself goes to the pay page.
         page.wait_for_url(f"{live_server}/checkout/demo/*")
         assert page.main_frame.url.startswith(live_server)
-        screenshot(page, f"embed-pay-{viewport['width']}.png")
+        screenshot(page, f"embed-pay-{viewport['width']}")
         page.get_by_role("button", name="Pay $400.00 (demo)").click()
         page.wait_for_url(f"{live_server}/orders/*")
         expect(page.locator("body")).to_contain_text("4 of 4 sessions left")
@@ -104,7 +96,7 @@ def test_a_mistake_in_the_embedded_form_is_shown_in_the_dialog(app, live_server,
         shop.get_by_role("button", name="Continue to payment").click()
         expect(shop.get_by_role("alert")).to_contain_text("Please correct the highlighted fields")
         assert page.url == url  # still on the practice's page
-        screenshot(page, "embed-error-390.png")
+        screenshot(page, "embed-error-390")
         browser.close()
     with app.app_context():
         assert db.session.scalars(select(Order)).all() == []
@@ -154,5 +146,5 @@ def test_owner_finds_the_snippet_in_the_back_office(app, live_server, viewport):
         expect(snippet).to_have_value(website_snippet("http://shop.test"))
         preview = page.locator(".snippet-preview a[data-giftshop-button]")
         expect(preview).to_have_css("border-radius", "999px")
-        screenshot(page, f"admin-website-{viewport['width']}.png")
+        screenshot(page, f"admin-website-{viewport['width']}")
         browser.close()

@@ -10,16 +10,14 @@ from giftshop.vouchers import outbox
 from giftshop.vouchers.failed_mail import queue_owner_digest
 from giftshop.localtime import LOCAL_TZ
 from tests.support.auth import OWNER_EMAIL, owner_client
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.support.factories import demo_paid_order
+from tests.support.smtp import mail_settings
 
 # The injected clock: deliveries are due at 9:00 Pacific, the digest from 8:00.
 DAY_ONE = datetime(2031, 3, 4, 10, 0, tzinfo=LOCAL_TZ)
 
 
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return smtp_server.config()
+app_config = mail_settings()
 
 
 def bounced_delivery(smtp_server, address="ben@typo.example"):
@@ -100,23 +98,19 @@ def test_the_dashboard_section_reads_well_on_a_phone_and_a_laptop(app, smtp_serv
 
     from playwright.sync_api import sync_playwright
 
+    from tests.support.auth import browser_sign_in, make_staff
+    from tests.support.browser import launch, serious_violations
     from tests.support.live_server import serve
-    from tests.test_accessibility import CHROMIUM_ARGS, serious_violations
 
-    make_staff_owner = owner_client(app)  # creates the owner account
-    del make_staff_owner
+    make_staff(app, OWNER_EMAIL, "owner")
     with app.app_context():
         bounced_delivery(smtp_server, "a-very-long-address.for-a-gift@typo-domain.example")
     shots = os.environ.get("GIFTSHOP_SCREENSHOTS", str(tmp_path))
     with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(p)
         for width, height in ((390, 844), (1280, 800)):
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(base + "/desk/login")
-            page.fill("input[name=email]", OWNER_EMAIL)
-            page.fill("input[name=password]", "correct horse battery")
-            page.click("input[type=submit]")
-            page.wait_for_url(base + "/desk")
+            browser_sign_in(page, base, OWNER_EMAIL)
             page.goto(base + "/admin")
             section = page.locator("#failed-emails")
             assert "550 5.1.1 No such mailbox" in section.inner_text()

@@ -3,7 +3,6 @@ part, the certificate's picture inline (its QR still readable), a "View your gif
 the practice's address and hours; read in a real Chromium at 390 px."""
 import base64
 import io
-import os
 import re
 
 import pytest
@@ -12,17 +11,14 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from giftshop.vouchers import outbox
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.support.browser import launch, screenshots
 from tests.support.factories import demo_paid_order
-from tests.test_outbox import tomorrow
+from tests.support.outbox import tomorrow
+from tests.support.smtp import mail_settings
 
 BOOKING = "https://book.example.com/west-hills"
-
-
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return {**smtp_server.config(), "BOOKING_URL": BOOKING}
+app_config = mail_settings(BOOKING_URL=BOOKING)
+shoot = screenshots("BUYER_SCREENSHOTS")
 
 
 def sent_emails(app, smtp_server, **order) -> dict:
@@ -84,6 +80,5 @@ def test_the_email_reads_well_on_a_phone_and_a_desktop(app, smtp_server, width):
         assert picture["width"] <= width and picture["width"] >= min(width - 60, 560)
         button = page.locator("text=View your gift").bounding_box()
         assert button["height"] >= 40 and button["x"] + button["width"] <= width
-        if shots := os.environ.get("BUYER_SCREENSHOTS"):
-            page.screenshot(path=os.path.join(shots, f"email-{width}.png"), full_page=True)
+        shoot(page, f"email-{width}")
         browser.close()

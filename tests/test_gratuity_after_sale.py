@@ -14,8 +14,8 @@ from giftshop.desk import ledger
 from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
 from giftshop.models import AuditLog, Order, Staff, Voucher
-from tests.support.auth import owner_client, sign_in
-from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
+from tests.support.auth import PASSWORD, owner_client, sign_in
+from tests.support.localstripe_server import app_config, paid_order  # noqa: F401  (fixture)
 from tests.support.openapi import OpenAPI
 from tests.support.stripe_events import deliver, event
 from tests.support.web import csrf_token
@@ -35,7 +35,7 @@ def vouchers_of(order_id):
 
 def desk_staff(owner=False) -> Staff:
     return create_staff("owner@example.com" if owner else "desk@example.com",
-                        "correct horse battery", role="owner" if owner else "staff")
+                        PASSWORD, role="owner" if owner else "staff")
 
 
 def test_a_full_refund_of_an_unused_order_returns_the_gratuity_too(app, localstripe):

@@ -1,21 +1,16 @@
 """A buyer adds a 20% gratuity in a real Chromium (390×844 phone, 1280×800 desktop): the
 running total, the review page, the paid order; then the desk sees it at the first session."""
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_buyer_browser import SCREENS, fits_width, staff  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.support.auth import STAFF_EMAIL, browser_sign_in
+from tests.support.browser import SCREENS, fits_width, launch, screenshots
 
 pytestmark = pytest.mark.browser
 
-
-def shoot(page, name: str, *, full_page: bool = True) -> None:
-    if shots := os.environ.get("GRATUITY_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=full_page)
+shoot = screenshots("GRATUITY_SCREENSHOTS")
 
 
 def inside_viewport(page, selector: str) -> bool:
@@ -26,7 +21,7 @@ def inside_viewport(page, selector: str) -> bool:
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_a_buyer_adds_a_20_percent_gratuity_and_sees_it_to_the_first_session(
-        live_server, staff, screen):  # noqa: F811
+        live_server, staff, screen):
     with sync_playwright() as p:
         browser = launch(p)
         phone = screen == "phone"
@@ -89,11 +84,7 @@ def test_a_buyer_adds_a_20_percent_gratuity_and_sees_it_to_the_first_session(
             "Gratuity of $30.00 included for your therapist")
         code = page.locator(".voucher").get_attribute("data-code")
 
-        page.goto(live_server + "/desk/login")
-        page.fill("input[name=email]", "desk@example.com")
-        page.fill("input[name=password]", "correct horse battery")
-        page.click("input[type=submit]")
-        page.wait_for_url(live_server + "/desk")
+        browser_sign_in(page, live_server, STAFF_EMAIL)
         page.goto(f"{live_server}/desk/v/{code}")
         expect(page.locator("#gratuity")).to_contain_text("Prepaid gratuity $30.00 for the therapist")
         expect(page.locator("#remaining")).to_have_text("$150.00 of $150.00")

@@ -10,12 +10,11 @@ from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, Product, Voucher
 from tests.support.openapi import OpenAPI
 from tests.support.stripe_events import deliver, event
-from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
 from tests.support.web import pay_from_review, post_form
 
 
 @pytest.fixture
-def app_config(stripe_stub):  # noqa: F811
+def app_config(stripe_stub):
     return {"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": stripe_stub.url}
 
 

@@ -8,8 +8,9 @@ from giftshop.extensions import db
 from giftshop.models import Design, OutboxMessage
 from giftshop.vouchers import pdf
 from giftshop.vouchers.qr import voucher_url
-from tests.test_voucher_fit import MESSAGES, keep_for_a_person
-from tests.test_voucher_pdf import decode_qr_codes, make_voucher, page_count, pdf_text
+from tests.support.factories import printable_voucher
+from tests.support.pdf import (MESSAGES, decode_qr_codes, keep_for_a_person, page_count,
+                               pdf_text)
 
 LINE = "Gratuity of $30.00 included for your therapist"
 
@@ -18,7 +19,7 @@ LINE = "Gratuity of $30.00 included for your therapist"
 def test_every_design_prints_the_gratuity_on_one_page_with_a_readable_qr(app, tmp_path,
                                                                          design):
     with app.app_context():
-        voucher = make_voucher(design=design, gratuity_cents=3_000)
+        voucher = printable_voucher(design=design, gratuity_cents=3_000)
         fetcher = pdf.new_fetcher()
         data = pdf.voucher_pdf(voucher, fetcher=fetcher, use_cache=False)
         keep_for_a_person(data, tmp_path, f"gratuity-{design}")
@@ -34,10 +35,10 @@ def test_every_design_prints_the_gratuity_on_one_page_with_a_readable_qr(app, tm
 @pytest.mark.parametrize("message", ["widest-latin", "line-per-character", "emoji"])
 def test_the_gratuity_line_still_fits_the_longest_inputs(app, tmp_path, design, message):
     with app.app_context():
-        voucher = make_voucher(kind="sessions", initial=6, value_cents=57_000,
-                               service="W" * MAX_NAME, recipient_name="W" * MAX_NAME,
-                               purchaser_name="W" * MAX_NAME, message=MESSAGES[message],
-                               design=design, gratuity_cents=50_000)
+        voucher = printable_voucher(kind="sessions", initial=6, value_cents=57_000,
+                                    service="W" * MAX_NAME, recipient_name="W" * MAX_NAME,
+                                    purchaser_name="W" * MAX_NAME, message=MESSAGES[message],
+                                    design=design, gratuity_cents=50_000)
         data = pdf.voucher_pdf(voucher, use_cache=False)
         assert page_count(data, tmp_path) == 1
         assert decode_qr_codes(data, tmp_path) == [voucher_url(voucher.code)]
@@ -48,13 +49,13 @@ def test_the_gratuity_line_still_fits_the_longest_inputs(app, tmp_path, design, 
 
 def test_no_gratuity_prints_no_line(app, tmp_path):
     with app.app_context():
-        data = pdf.voucher_pdf(make_voucher(), use_cache=False)
+        data = pdf.voucher_pdf(printable_voucher(), use_cache=False)
     assert "Gratuity" not in pdf_text(data, tmp_path)
 
 
 def test_a_refunded_gratuity_is_no_longer_printed(app):
     with app.app_context():
-        voucher = make_voucher(gratuity_cents=3_000)
+        voucher = printable_voucher(gratuity_cents=3_000)
         assert LINE in pdf.voucher_html([voucher])
         voucher.gratuity_refund_id = 1  # as a refund leaves it (no row needed for the HTML)
         assert "Gratuity of" not in pdf.voucher_html([voucher])

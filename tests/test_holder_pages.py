@@ -46,17 +46,10 @@ def test_a_sessions_package_shows_sessions_left(app, client):
     assert "3 of 4 sessions left" in html
 
 
-def test_signed_in_staff_scanning_the_qr_go_to_the_desk(app, client):
-    from werkzeug.security import generate_password_hash
-
+def test_signed_in_staff_scanning_the_qr_go_to_the_desk(app, client, staff):
     with app.app_context():
         _, (code,) = demo_paid_order()
-        staff = Staff(email="desk@example.com", name="Dana", role="staff",
-                      password_hash=generate_password_hash("correct horse battery"))
-        db.session.add(staff)
-        db.session.commit()
-        staff_id = staff.id
-    sign_in(client, staff_id)
+    sign_in(client, staff)
     response = client.get(f"/v/{code}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/desk/v/{code}")

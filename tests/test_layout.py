@@ -3,6 +3,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "giftshop"
+TESTS = Path(__file__).resolve().parent
 
 
 def _modules():
@@ -50,3 +51,21 @@ def test_only_the_lifecycle_module_changes_a_vouchers_status_or_frozen_flag():
 def test_no_module_is_longer_than_400_lines():
     long = {name: n for name, path in _modules() if (n := len(path.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def test_no_test_module_imports_from_another_test_module():
+    """Shared helpers and fixtures live in tests/support (and conftest.py), never in a
+    test module another one imports."""
+    wrong = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            if any(part.startswith("test_") for name in names for part in name.split(".")):
+                wrong.append((path.relative_to(TESTS).as_posix(), node.lineno))
+    assert wrong == []

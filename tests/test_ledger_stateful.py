@@ -16,6 +16,7 @@ from giftshop.models import LedgerEntry, Staff, Voucher
 from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.vouchers.service import issue_voucher
+from tests.support.auth import PASSWORD
 
 
 def make_machine(owner_id: int):
@@ -127,7 +128,7 @@ def make_machine(owner_id: int):
 
 def test_random_ledger_sequences_keep_remaining_equal_to_the_sum_of_entries(app):
     with app.app_context():
-        owner = create_staff("owner@example.com", "correct horse battery", role="owner")
+        owner = create_staff("owner@example.com", PASSWORD, role="owner")
         db.session.commit()
         machine = make_machine(owner.id)
         run_state_machine_as_test(machine, settings=settings(

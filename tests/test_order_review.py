@@ -1,12 +1,12 @@
 """Reviewing an order before paying: every gift's details, Edit, Remove, Cancel, Add another
 gift; and an unpaid order offering Pay now (a new Checkout Session once the old expired)."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, Voucher
 from tests.support.stripe_events import deliver, event
-from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
+from tests.support.factories import count
 from tests.support.web import csrf_token, pay_from_review, post_form
 
 BUYER = {"purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com", "quantity": "1"}
@@ -20,10 +20,6 @@ def start_order(client, slug="gift-certificate", **fields) -> str:
     response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", data)
     assert response.status_code == 303, response.get_data(as_text=True)
     return response.headers["Location"]
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_the_review_page_shows_each_gift_the_total_and_the_order_number(app, client):
@@ -105,7 +101,7 @@ def test_a_paid_order_can_no_longer_be_changed(app, client):
 
 
 @pytest.fixture
-def stripe_client(migrated_database, tmp_path, stripe_stub):  # noqa: F811
+def stripe_client(migrated_database, tmp_path, stripe_stub):
     """A second app on the same database taking payments through the Stripe stub."""
     from tests.conftest import make_app
 
@@ -118,7 +114,7 @@ def stripe_client(migrated_database, tmp_path, stripe_stub):  # noqa: F811
 
 
 def test_pay_now_reuses_an_open_session_and_replaces_an_expired_one(
-        app, stripe_client, stripe_stub):  # noqa: F811
+        app, stripe_client, stripe_stub):
     shop, client = stripe_client
     order_url = start_order(client, "pain-management-60", delivery="me")
     first = pay_from_review(client, order_url)

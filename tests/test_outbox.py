@@ -1,5 +1,4 @@
 """The email outbox, sent over SMTP to a real aiosmtpd server on loopback."""
-import subprocess
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -13,40 +12,17 @@ from giftshop.models import OutboxMessage, Voucher, utcnow
 from giftshop.vouchers import outbox
 from giftshop.vouchers.codes import format_code
 from giftshop.localtime import LOCAL_TZ, today_local
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.support.factories import demo_paid_order
+from tests.support.outbox import make_all_due, rows, tomorrow
+from tests.support.pdf import pdf_text
+from tests.support.smtp import mail_settings
 
-
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return smtp_server.config()
+app_config = mail_settings()
 
 
 def pdf_attachments(message) -> dict[str, bytes]:
     return {part.get_filename(): part.get_content() for part in message.iter_attachments()
             if part.get_content_type() == "application/pdf"}
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "attachment.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
-
-
-def tomorrow():
-    """A clock past every same-day delivery: today's are held until 9:00 Pacific."""
-    return utcnow() + timedelta(days=1)
-
-
-def make_all_due() -> None:
-    """For tests on the real clock: today's 9:00 delivery may still be hours away."""
-    db.session.execute(OutboxMessage.__table__.update().values(next_attempt_at=utcnow()))
-    db.session.commit()
-
-
-def rows():
-    return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
 def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tmp_path):
@@ -66,7 +42,8 @@ def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tm
         attached = pdf_attachments(receipt)
         assert sorted(attached) == sorted(f"{format_code(c)}.pdf" for c in codes)
         for code in codes:
-            assert format_code(code) in pdf_text(attached[f"{format_code(code)}.pdf"], tmp_path)
+            assert format_code(code) in pdf_text(attached[f"{format_code(code)}.pdf"], tmp_path,
+                                                 layout=False)
         deliveries = by_to["ben@example.com"]
         assert len(deliveries) == 2
         for delivery in deliveries:
@@ -74,7 +51,7 @@ def test_receipt_and_delivery_emails_arrive_with_their_pdfs(app, smtp_server, tm
             (name, data), = pdf_attachments(delivery).items()
             code = name.removesuffix(".pdf")
             assert code in delivery.get_body(("plain",)).get_content()
-            assert code in pdf_text(data, tmp_path)
+            assert code in pdf_text(data, tmp_path, layout=False)
         sent = rows()
         assert {m.message_id for m in sent} == {m["Message-ID"] for m in smtp_server.messages}
         assert all(m.status == "sent" and m.sent_at is not None for m in sent)

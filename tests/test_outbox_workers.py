@@ -9,21 +9,16 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from giftshop.extensions import db
 from giftshop.models import OutboxMessage
 from giftshop.vouchers import outbox
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.support.factories import demo_paid_order
-from tests.test_outbox import make_all_due, rows, tomorrow
+from tests.support.outbox import make_all_due, rows, tomorrow
+from tests.support.smtp import mail_settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return smtp_server.config()
+app_config = mail_settings()
 
 
 def test_outbox_run_with_two_worker_processes_sends_every_email_once(app, smtp_server, tmp_path):

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from giftshop.vouchers import pdf, pdf_cache
-from tests.test_voucher_pdf import make_voucher
+from tests.support.factories import printable_voucher
 
 LIMIT_MB = 0.15
 
@@ -35,7 +35,7 @@ def test_the_pdf_cache_evicts_least_recently_used_files_past_its_limit(app):
             stale.append(path)
         assert pdf_cache.size_of(cache_dir) > limit
 
-        favourite = make_voucher(recipient_name="Read Often")
+        favourite = printable_voucher(recipient_name="Read Often")
         favourite_pdf = pdf.voucher_pdf(favourite)
         assert pdf_cache.size_of(cache_dir) <= limit
         kept = [os.path.exists(p) for p in stale]
@@ -44,7 +44,7 @@ def test_the_pdf_cache_evicts_least_recently_used_files_past_its_limit(app):
         (favourite_path,) = _cached_files(cache_dir) - set(stale)
         for n in range(12):
             os.utime(favourite_path, (time.time() - 600, time.time() - 600))
-            pdf.voucher_pdf(make_voucher(recipient_name=f"Holder {n}"))
+            pdf.voucher_pdf(printable_voucher(recipient_name=f"Holder {n}"))
             # Reading it again marks it used, so the newer but idle files go before it.
             assert pdf.voucher_pdf(favourite) == favourite_pdf
             assert pdf_cache.size_of(cache_dir) <= limit
@@ -55,7 +55,7 @@ def test_the_pdf_cache_evicts_least_recently_used_files_past_its_limit(app):
 def test_one_pdf_larger_than_the_limit_is_still_served_and_kept(app):
     with app.app_context():
         app.config["PDF_CACHE_MAX_MB"] = 0.000001
-        voucher = make_voucher()
+        voucher = printable_voucher()
         data = pdf.voucher_pdf(voucher)
         assert data.startswith(b"%PDF")
         assert len(_cached_files(app.config["PDF_CACHE_DIR"])) == 1
@@ -67,7 +67,7 @@ def test_an_email_picture_is_rasterized_once_and_counts_toward_the_limit(app):
     with app.app_context():
         app.config["PDF_CACHE_MAX_MB"] = 50
         cache_dir = app.config["PDF_CACHE_DIR"]
-        voucher = make_voucher(recipient_name="Picture Once")
+        voucher = printable_voucher(recipient_name="Picture Once")
         png = picture.voucher_png(voucher)
         assert png.startswith(b"\x89PNG")
         (path,) = [os.path.join(root, name) for root, _, files in os.walk(cache_dir)
@@ -83,7 +83,7 @@ def test_an_email_picture_is_rasterized_once_and_counts_toward_the_limit(app):
         assert picture.voucher_png(voucher) == b"\x89PNG cached"
         assert picture.voucher_png(voucher, use_cache=False) == png
         # A different certificate gets its own picture.
-        other = make_voucher(recipient_name="Someone Else")
+        other = printable_voucher(recipient_name="Someone Else")
         assert picture.voucher_png(other) != png
         # Past the limit, pictures are evicted like PDFs.
         app.config["PDF_CACHE_MAX_MB"] = LIMIT_MB

@@ -13,12 +13,12 @@ from giftshop.extensions import db
 from giftshop.models import Order, PromoCode, Voucher
 from giftshop.promotions.codes import promo_report
 from tests.support.concurrency import run_concurrently
-from tests.support.localstripe_server import SECRET_KEY, localstripe  # noqa: F401  (fixture)
+from tests.support.factories import make_promo_code
+from tests.support.localstripe_server import SECRET_KEY
 from tests.support.stripe_events import deliver, event
 from tests.support.openapi import OpenAPI
 from tests.support.stripe_stub import StripeStub
-from tests.support.web import pay_from_review, post_form
-from tests.test_promo_codes import make_code, review
+from tests.support.web import pay_from_review, post_form, review
 
 # localstripe registers plain (non-async) aiohttp handlers, which aiohttp warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Bare functions are deprecated")
@@ -61,7 +61,7 @@ def session_of(app, public_id: str) -> str:
 
 def test_discounted_checkout_sends_a_coupon_and_the_webhook_fulfils_it(
         app, client, stripe_stub, localstripe):
-    make_code(app, percent=15)
+    make_promo_code(app, percent=15)
     response = place(client, SIX_PACK_AND_CERTS)
     assert response.status_code == 201, response.get_json()
     public_id = response.get_json()["order_id"]
@@ -98,7 +98,7 @@ def test_discounted_checkout_sends_a_coupon_and_the_webhook_fulfils_it(
 
 def test_a_session_paid_at_the_undiscounted_total_is_not_fulfilled(
         app, client, stripe_stub, localstripe):
-    make_code(app, amount=2_000)
+    make_promo_code(app, amount=2_000)
     public_id = place(client, [{"product": "pain-management-60"}]).get_json()["order_id"]
     session_id = session_of(app, public_id)
     pay_at_stripe(localstripe, stripe_stub, session_id)
@@ -112,7 +112,7 @@ def test_a_session_paid_at_the_undiscounted_total_is_not_fulfilled(
 
 def test_refunding_a_discounted_order_returns_exactly_what_was_paid(
         app, client, stripe_stub, localstripe):
-    make_code(app, percent=15)
+    make_promo_code(app, percent=15)
     public_id = place(client, SIX_PACK_AND_CERTS).get_json()["order_id"]
     session_id = session_of(app, public_id)
     pay_at_stripe(localstripe, stripe_stub, session_id)
@@ -140,7 +140,7 @@ def test_refunding_a_discounted_order_returns_exactly_what_was_paid(
 
 def test_usage_limit_holds_when_buyers_check_out_and_pay_at_once(
         app, stripe_stub, localstripe):
-    promo_id = make_code(app, percent=10, max_uses=2)
+    promo_id = make_promo_code(app, percent=10, max_uses=2)
     results = run_concurrently(app, 6, lambda c, i: place(c, [{"product": "pain-management-60"}]))
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201, 201, 422, 422, 422, 422], statuses
@@ -165,7 +165,7 @@ def test_usage_limit_holds_when_buyers_check_out_and_pay_at_once(
 
 def test_a_code_used_up_or_withdrawn_after_checkout_does_not_fail_the_paid_order(
         app, client, stripe_stub, localstripe):
-    promo_id = make_code(app, amount=1_000, max_uses=1)
+    promo_id = make_promo_code(app, amount=1_000, max_uses=1)
     public_id = place(client, [{"product": "pain-management-60"}]).get_json()["order_id"]
     # While the order holds the only use, nobody else gets the code.
     refused = place(app.test_client(), [{"product": "pain-management-90"}])
@@ -185,7 +185,7 @@ def test_a_code_used_up_or_withdrawn_after_checkout_does_not_fail_the_paid_order
 
 
 def test_a_lapsed_hold_frees_the_use_for_the_next_buyer(app, client, stripe_stub):
-    make_code(app, percent=10, max_uses=1)
+    make_promo_code(app, percent=10, max_uses=1)
     first = place(client, [{"product": "pain-management-60"}]).get_json()["order_id"]
     with app.app_context():  # the buyer walked away: the session and its hold have lapsed
         order = db.session.scalar(select(Order).where(Order.public_id == first))
@@ -197,7 +197,7 @@ def test_a_lapsed_hold_frees_the_use_for_the_next_buyer(app, client, stripe_stub
 
 def test_an_expired_session_is_paid_again_at_the_discount_with_a_new_coupon(
         app, client, stripe_stub, localstripe):
-    make_code(app, amount=1_500, max_uses=1)
+    make_promo_code(app, amount=1_500, max_uses=1)
     order_path = review(client, "pain-management-60")
     assert post_form(client, order_path, order_path + "/promo",
                      data={"promo_code": "Spring20"}).status_code == 303

@@ -11,14 +11,12 @@ from sqlalchemy import select
 from giftshop import reports
 from giftshop.extensions import db
 from giftshop.models import AuditLog, Order, OrderItem, OutboxMessage, PromoCode, Voucher
-from giftshop.promotions.codes import allocate, create_promo_code
+from giftshop.promotions.codes import allocate
 from giftshop.localtime import today_local
 from tests.support.auth import owner_client, staff_client
 from tests.support.openapi import OpenAPI
-from tests.support.web import pay_from_review, post_form
-
-GIFT = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com",
-        "delivery": "me"}
+from tests.support.factories import make_promo_code
+from tests.support.web import GIFT, pay_from_review, post_form, review
 
 
 @pytest.fixture
@@ -33,33 +31,6 @@ def code_form(**changes) -> dict:
             "ends_on": (today + timedelta(days=30)).isoformat(), "max_uses": "100"}
     data.update(changes)
     return data
-
-
-def make_code(app, code="SPRING20", *, percent=None, amount=None, max_uses=None,
-              starts=-1, ends=30) -> int:
-    today = today_local()
-    with app.app_context():
-        from giftshop.models import Staff
-        from giftshop.desk.staff import create_staff
-        owner = db.session.scalar(select(Staff).where(Staff.role == "owner")) or \
-            create_staff("promo-owner@example.com", "correct horse battery", role="owner")
-        promo = create_promo_code({
-            "code": code, "percent_off": percent, "amount_off_cents": amount,
-            "starts_on": today + timedelta(days=starts),
-            "ends_on": today + timedelta(days=max(ends, 0)), "max_uses": max_uses},
-            staff=owner, today=today)
-        promo.ends_on = today + timedelta(days=ends)  # a code made earlier may be over now
-        db.session.commit()
-        promo_id = promo.id
-        db.session.remove()
-    return promo_id
-
-
-def review(client, slug="pain-management-4-pack", **fields) -> str:
-    """A gift put in a new order; returns the review page's path."""
-    response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", {**GIFT, **fields})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].split("?")[0]
 
 
 def apply(client, order_path: str, code: str):
@@ -126,7 +97,7 @@ def test_promo_codes_are_the_owners_alone(app):
 
 # -- the buyer's review page -----------------------------------------------------------
 def test_buyer_applies_a_code_in_any_case_and_pays_the_discounted_total(app, client):
-    make_code(app, percent=15)
+    make_promo_code(app, percent=15)
     order_path = review(client)
     response = apply(client, order_path, "  spring20 ")
     assert response.status_code == 303
@@ -160,8 +131,8 @@ def test_buyer_applies_a_code_in_any_case_and_pays_the_discounted_total(app, cli
 ], ids=["unknown", "expired", "not-yet", "used-up", "inactive", "empty"])
 def test_a_code_that_cannot_be_used_gets_a_clear_message_and_changes_nothing(
         app, client, setup, typed, message):
-    promo_id = make_code(app, percent=20, max_uses=setup.get("max_uses"),
-                         starts=setup.get("starts", -1), ends=setup.get("ends", 30))
+    promo_id = make_promo_code(app, percent=20, max_uses=setup.get("max_uses"),
+                               starts=setup.get("starts", -1), ends=setup.get("ends", 30))
     with app.app_context():
         if setup.get("inactive"):
             db.session.get(PromoCode, promo_id).active = False
@@ -183,7 +154,7 @@ def test_a_code_that_cannot_be_used_gets_a_clear_message_and_changes_nothing(
 
 
 def test_removing_the_code_and_editing_gifts_reprice_the_order(app, client):
-    make_code(app, amount=2_500)
+    make_promo_code(app, amount=2_500)
     order_path = review(client, "pain-management-60")
     apply(client, order_path, "spring20")
     assert 'id="order-total">$85.00' in client.get(order_path).get_data(as_text=True)
@@ -202,7 +173,7 @@ def test_removing_the_code_and_editing_gifts_reprice_the_order(app, client):
 
 
 def test_a_code_used_up_after_it_was_applied_is_refused_at_payment(app, client):
-    make_code(app, percent=10, max_uses=1)
+    make_promo_code(app, percent=10, max_uses=1)
     mine = review(client)
     assert apply(client, mine, "SPRING20").status_code == 303
     other = app.test_client()
@@ -230,7 +201,7 @@ def test_discount_is_allocated_across_lines_exactly_to_the_cent():
 
 
 def test_each_voucher_is_worth_what_was_paid_for_it(app, client):
-    make_code(app, percent=15)
+    make_promo_code(app, percent=15)
     response = client.post("/api/v1/orders", json={
         "purchaser": {"name": "Ana", "email": "ana@example.com"}, "promo_code": "spring20",
         "items": [{"product": "gift-certificate", "amount_cents": 3_300, "quantity": 3},
@@ -251,7 +222,7 @@ def test_each_voucher_is_worth_what_was_paid_for_it(app, client):
 
 
 def test_discount_leaves_at_least_stripes_smallest_charge(app, client):
-    make_code(app, amount=50_000)
+    make_promo_code(app, amount=50_000)
     order_path = review(client, "pain-management-60")
     apply(client, order_path, "SPRING20")
     assert 'id="order-total">$0.50' in client.get(order_path).get_data(as_text=True)
@@ -263,7 +234,7 @@ def test_bonus_campaign_minimum_is_compared_with_the_discounted_price(app, clien
         "name": "Bonus", "starts_on": today.isoformat(),
         "ends_on": (today + timedelta(days=5)).isoformat(), "min_purchase": "400",
         "bonus": "20", "bonus_expires_on": (today + timedelta(days=90)).isoformat()})
-    make_code(app, percent=10)
+    make_promo_code(app, percent=10)
     order_path = review(client)  # $400 at catalog price, $360 paid
     apply(client, order_path, "spring20")
     post_form(client, pay_from_review(client, order_path).headers["Location"], data={})
@@ -273,7 +244,7 @@ def test_bonus_campaign_minimum_is_compared_with_the_discounted_price(app, clien
 
 
 def test_shop_api_refuses_an_unusable_code_and_writes_nothing(app, client, spec):
-    make_code(app, percent=10, starts=-20, ends=-2)
+    make_promo_code(app, percent=10, starts=-20, ends=-2)
     body = {"purchaser": {"name": "Ana", "email": "ana@example.com"},
             "items": [{"product": "pain-management-60"}]}
     for code, message in (("SPRING20", "expired"), ("X" * 40, "up to 32"), (5, "as text")):
@@ -293,7 +264,7 @@ def spec(client):
 
 
 def test_report_counts_uses_and_discount_given(app, client, owner):
-    make_code(app, percent=10)
+    make_promo_code(app, percent=10)
     for slug in ("pain-management-60", "pain-management-90"):
         buyer = app.test_client()
         path = review(buyer, slug)

@@ -1,7 +1,6 @@
 """Promo codes in a real Chromium: the owner creates one in the back office; a buyer types a
 wrong code (told why), then the right one in lower case, sees the discount line and the new
 total on the review page, and pays the discounted total."""
-import os
 from datetime import timedelta
 
 import pytest
@@ -11,18 +10,12 @@ from sqlalchemy import select
 from giftshop.extensions import db
 from giftshop.models import Order
 from giftshop.localtime import today_local
-from tests.test_accessibility import serious_violations
 from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import PHONE, launch
-from tests.test_embed_browser import DESKTOP
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots, serious_violations
 
 pytestmark = pytest.mark.browser
 
-
-def screenshot(page, name: str) -> None:
-    if shots := os.environ.get("PROMO_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, name), full_page=True)
+screenshot = screenshots("PROMO_SCREENSHOTS")
 
 
 def create_code(page, base_url: str) -> None:
@@ -73,7 +66,7 @@ def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
             "We don't know the code “SPRNIG20”. Check the spelling.")
         expect(buyer.get_by_label("Promo code")).to_have_value("sprnig20")
         assert serious_violations(buyer, phone=width == 390) == []
-        screenshot(buyer, f"review-promo-error-{width}.png")
+        screenshot(buyer, f"review-promo-error-{width}")
 
         buyer.get_by_label("Promo code").fill("spring20")
         buyer.get_by_role("button", name="Apply").click()
@@ -86,20 +79,20 @@ def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
         # Nothing is wider than the screen, and axe finds nothing serious.
         assert buyer.evaluate("document.documentElement.scrollWidth") <= width
         assert serious_violations(buyer, phone=width == 390) == []
-        screenshot(buyer, f"review-promo-{width}.png")
+        screenshot(buyer, f"review-promo-{width}")
 
         pay.click()
         buyer.get_by_role("button", name="Pay $320.00 (demo)").click()
         buyer.wait_for_url(f"{live_server}/orders/*")
         expect(buyer.locator("#order-status")).to_have_text("paid")
         expect(buyer.locator("#order-discount")).to_have_text("−$80.00")
-        screenshot(buyer, f"order-paid-promo-{width}.png")
+        screenshot(buyer, f"order-paid-promo-{width}")
 
         owner.reload()
         row = owner.locator('#promo-codes tr[data-code="SPRING20"]')
         expect(row).to_contain_text("1 of 50")
         expect(row).to_contain_text("$80.00")
-        screenshot(owner, "admin-promo-codes-1280.png")
+        screenshot(owner, "admin-promo-codes-1280")
         browser.close()
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
@@ -125,7 +118,7 @@ def test_a_code_discounts_the_gifts_but_never_the_gratuity(app, live_server):
         expect(buyer.locator("#order-total")).to_have_text("$400.00")
         expect(buyer.locator("#order-gratuity")).to_have_text("(includes $80.00 gratuity)")
         assert buyer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        screenshot(buyer, "review-promo-gratuity-390.png")
+        screenshot(buyer, "review-promo-gratuity-390")
 
         buyer.locator("#pay").click()
         buyer.get_by_role("button", name="Pay $400.00 (demo)").click()

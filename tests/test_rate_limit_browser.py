@@ -5,13 +5,9 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_accessibility import serious_violations
-from tests.test_desk_browser import launch
+from tests.support.browser import DESKTOP, PHONE, launch, serious_violations
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
 
 
 def test_too_many_wrong_codes_say_when_and_whom_to_call_on_a_phone(app, live_server):
@@ -46,6 +42,6 @@ def test_too_many_wrong_codes_say_when_and_whom_to_call_on_a_phone(app, live_ser
         assert serious_violations(page) == []  # axe-core, and nothing wider than the phone
         if shots := os.environ.get("RATE_LIMIT_SCREENSHOTS"):  # for a person to look at
             page.screenshot(path=os.path.join(shots, "rate-limit-390.png"), full_page=True)
-            page.set_viewport_size({"width": 1280, "height": 800})
+            page.set_viewport_size(DESKTOP)
             page.screenshot(path=os.path.join(shots, "rate-limit-1280.png"), full_page=True)
         browser.close()

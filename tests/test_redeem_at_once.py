@@ -8,12 +8,13 @@ from sqlalchemy import event, func, select, update
 
 from giftshop.desk import ledger as desk
 from giftshop.desk import token_cache
-from giftshop.desk.staff import create_staff, issue_token
+from giftshop.desk.staff import issue_token
 from giftshop.extensions import db
 from giftshop.models import ApiToken, AuditLog, LedgerEntry, Voucher
 from giftshop.vouchers.ledger import redeem_at_once
-from giftshop.vouchers.service import issue_voucher
 from giftshop.localtime import today_local
+from tests.support.auth import make_staff
+from tests.support.factories import make_voucher
 
 pytestmark = pytest.mark.postgresql_only
 EMAIL = "desk@example.com"
@@ -21,23 +22,20 @@ EMAIL = "desk@example.com"
 
 @pytest.fixture
 def staff_id(app):
-    with app.app_context():
-        staff_id = create_staff(EMAIL, "correct horse battery").id
-        db.session.remove()
-    return staff_id
+    return make_staff(app, EMAIL)
 
 
-def make_voucher(app, kind="money", initial=10_000, **state) -> str:
-    with app.app_context():
-        promotional = "expires_on" in state
-        voucher = issue_voucher(kind=kind, initial=initial, value_cents=10_000,
-                                service="60-min massage", promotional=promotional,
-                                expires_on=state.pop("expires_on", None))
-        db.session.flush()
-        if state:
-            db.session.execute(update(Voucher).where(Voucher.id == voucher.id).values(**state))
-        db.session.commit()
-        return voucher.code
+def voucher_in_state(app, **state) -> str:
+    """A $100 voucher (promotional when `expires_on` is given) with `state`'s columns set
+    straight in the database, past the lifecycle."""
+    expires_on = state.pop("expires_on", None)
+    code = make_voucher(app=app, promotional=expires_on is not None, expires_on=expires_on)
+    if state:
+        with app.app_context():
+            db.session.execute(update(Voucher).where(Voucher.code == code).values(**state))
+            db.session.commit()
+            db.session.remove()
+    return code
 
 
 def written(app, code) -> tuple[int, int, int]:
@@ -64,7 +62,7 @@ def attempt(app, code, *, kind="money", quantity=100, key="k", today=None, token
 
 
 def test_a_redemption_writes_the_entry_the_balance_and_the_audit_row(app, staff_id):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     with app.app_context():
         outcome = desk.redeem(code, staff=db.session.get(desk.Staff, staff_id),
                               amount_cents=2_500, idempotency_key="once", note="lunch")
@@ -84,7 +82,7 @@ def test_a_redemption_writes_the_entry_the_balance_and_the_audit_row(app, staff_
 
 
 def test_an_api_redemption_with_a_known_token_is_one_statement(app, client, staff_id):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     with app.app_context():
         token = issue_token(EMAIL)
         engine = db.engine
@@ -115,7 +113,7 @@ def test_an_api_redemption_with_a_known_token_is_one_statement(app, client, staf
     ({}, "sessions", 1),            # a money voucher redeemed in sessions
 ], ids=["voided", "refunded", "frozen", "expired", "overdraw", "wrong-kind"])
 def test_anything_a_rule_refuses_writes_nothing(app, staff_id, state, kind, quantity):
-    code = make_voucher(app, **state)
+    code = voucher_in_state(app, **state)
     before = written(app, code)
     assert attempt(app, code, kind=kind, quantity=quantity, staff_id=staff_id) is None
     assert written(app, code) == before
@@ -123,14 +121,14 @@ def test_anything_a_rule_refuses_writes_nothing(app, staff_id, state, kind, quan
 
 def test_a_promotional_voucher_is_good_through_its_last_day_only(app, staff_id):
     last_day = date(2026, 6, 30)
-    code = make_voucher(app, expires_on=last_day)
+    code = voucher_in_state(app, expires_on=last_day)
     assert attempt(app, code, today=last_day + timedelta(days=1), key="late") is None
     assert attempt(app, code, today=last_day, key="in time") is not None
     assert written(app, code)[:2] == (9_900, 2)
 
 
 def test_a_used_key_an_unknown_code_or_a_dead_token_write_nothing(app, staff_id):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     assert attempt(app, code, key="used", staff_id=staff_id) is not None
     assert attempt(app, code, key="used", staff_id=staff_id) is None
     assert attempt(app, "WHM00000000000000", key="x") is None

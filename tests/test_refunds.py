@@ -9,7 +9,7 @@ from giftshop.errors import Conflict, DomainError, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import AuditLog, LedgerEntry, Order, Product, Refund, Voucher
 from tests.support import factories
-from tests.support.localstripe_server import app_config, localstripe, paid_order  # noqa: F401
+from tests.support.localstripe_server import app_config, paid_order  # noqa: F401  (fixture)
 from tests.support.concurrency import run_concurrently
 from tests.support.stripe_events import deliver, event
 

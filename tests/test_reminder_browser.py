@@ -1,7 +1,6 @@
 """The reminder email and its unsubscribe link in a real Chromium on a phone (390×844): the
 email's HTML (as received by the SMTP sink) fits the screen with its booking button, and
 the link's confirm page unsubscribes with one tap."""
-import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,28 +11,19 @@ from giftshop.extensions import db
 from giftshop.models import EmailOptOut
 from giftshop.vouchers import outbox
 from giftshop.localtime import LOCAL_TZ
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
-from tests.test_accessibility import serious_violations
-from tests.test_desk_browser import launch
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots, serious_violations
 from tests.support.factories import demo_paid_order
+from tests.support.smtp import mail_settings
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 BOOKING = "https://book.example/west-hills"
 T0 = (datetime.now(LOCAL_TZ) + timedelta(days=1)).replace(hour=12, minute=0, second=0,
                                                             microsecond=0)
 
 
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return {**smtp_server.config(), "BOOKING_URL": BOOKING, "REMINDER_AFTER_DAYS": 30}
-
-
-def shoot(page, name: str) -> None:
-    if shots := os.environ.get("REMINDER_SCREENSHOTS"):  # for a person to look at
-        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+app_config = mail_settings(BOOKING_URL=BOOKING, REMINDER_AFTER_DAYS=30)
+shoot = screenshots("REMINDER_SCREENSHOTS")
 
 
 def test_the_reminder_reads_well_on_a_phone_and_its_link_unsubscribes(app, live_server,
@@ -58,7 +48,7 @@ def test_the_reminder_reads_well_on_a_phone_and_its_link_unsubscribes(app, live_
         expect(page.get_by_role("link", name="Unsubscribe from reminders")).to_have_attribute(
             "href", link)
         shoot(page, "reminder-email-390")
-        page.set_viewport_size({"width": 1280, "height": 800})
+        page.set_viewport_size(DESKTOP)
         shoot(page, "reminder-email-1280")
         page.set_viewport_size(PHONE)
 

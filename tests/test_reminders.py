@@ -15,18 +15,14 @@ from giftshop.models import EmailOptOut, LedgerEntry, Order, OutboxMessage, Vouc
 from giftshop.vouchers import lifecycle, outbox, reminders
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 from tests.support.factories import demo_paid_order
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
+from tests.support.smtp import mail_settings
 
 BOOKING = "https://book.example/west-hills"
 # Noon Pacific tomorrow: later than any email queued by the real clock during the test.
 T0 = (datetime.now(LOCAL_TZ) + timedelta(days=1)).replace(hour=12, minute=0, second=0,
                                                             microsecond=0)
-
-
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return {**smtp_server.config(), "BOOKING_URL": BOOKING, "REMINDER_AFTER_DAYS": 30,
-            "REMINDER_EVERY_DAYS": 30, "REMINDER_MAX": 2}
+app_config = mail_settings(BOOKING_URL=BOOKING, REMINDER_AFTER_DAYS=30, REMINDER_EVERY_DAYS=30,
+                           REMINDER_MAX=2)
 
 
 def day(n: int, hour: int = 12) -> datetime:

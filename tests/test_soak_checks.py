@@ -12,14 +12,11 @@ from bench.soak_checks import CHECKS, checks, failures, memory_bounded
 from giftshop.extensions import db
 from giftshop.models import Order, OutboxMessage, utcnow
 from giftshop.vouchers import outbox
-from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.support.factories import demo_paid_order
-from tests.test_outbox import make_all_due
+from tests.support.outbox import make_all_due
+from tests.support.smtp import mail_settings
 
-
-@pytest.fixture
-def app_config(smtp_server):  # noqa: F811
-    return smtp_server.config()
+app_config = mail_settings()
 
 
 def clean_result(**changes) -> dict:

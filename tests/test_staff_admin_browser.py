@@ -5,22 +5,13 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.auth import OWNER_EMAIL, PASSWORD, make_staff
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
-from tests.test_desk_browser import launch
+from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff
+from tests.support.browser import DESKTOP, PHONE, launch
 
 pytestmark = pytest.mark.browser
 
 DESK_EMAIL = "dana@example.com"
-SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/desk/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(base_url + "/desk")
+SIZES = {"laptop": DESKTOP, "phone": PHONE}
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -31,8 +22,8 @@ def test_the_owner_disables_a_member_who_is_signed_out_at_once(app, live_server,
         browser = launch(p)
         owner = browser.new_context(viewport=SIZES[size]).new_page()
         desk = browser.new_context(viewport=SIZES[size]).new_page()
-        sign_in(owner, live_server, OWNER_EMAIL)
-        sign_in(desk, live_server, DESK_EMAIL)
+        browser_sign_in(owner, live_server, OWNER_EMAIL)
+        browser_sign_in(desk, live_server, DESK_EMAIL)
         owner.goto(live_server + "/admin/staff")
         member = owner.locator("li.staff-member", has_text=DESK_EMAIL)
         expect(member).to_contain_text("active")

@@ -4,14 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
 from giftshop.models import ApiToken, Staff
 from giftshop.vouchers.service import issue_voucher
-from tests.support.auth import sign_in
+from tests.support.auth import api_token, bearer, sign_in
 from tests.support.openapi import OpenAPI
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -21,13 +18,8 @@ def spec(client):
 
 @pytest.fixture
 def tokens(app):
-    with app.app_context():
-        create_staff("desk@example.com", PASSWORD, role="staff")
-        create_staff("owner@example.com", PASSWORD, role="owner")
-        result = {"staff": issue_token("desk@example.com"),
-                  "owner": issue_token("owner@example.com")}
-        db.session.remove()
-    return result
+    return {"staff": api_token(app, "desk@example.com"),
+            "owner": api_token(app, "owner@example.com", "owner")}
 
 
 @pytest.fixture
@@ -41,15 +33,8 @@ def issue(app):
     return make
 
 
-def auth(token, key=None) -> dict:
-    headers = {"Authorization": f"Bearer {token}"}
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
-
-
 def redeem(client, code, token, body, key="key-1"):
-    return client.post(f"/api/v1/vouchers/{code}/redemptions", json=body, headers=auth(token, key))
+    return client.post(f"/api/v1/vouchers/{code}/redemptions", json=body, headers=bearer(token, key))
 
 
 def test_staff_paths_are_in_the_openapi_document(spec):
@@ -65,7 +50,7 @@ def test_get_voucher_shows_what_remains_and_its_history(client, spec, tokens, is
     code = issue("money", 10_000)
     redeem(client, code, tokens["staff"], {"amount_cents": 3_750, "note": "facial add-on"})
     printed = f"whm-{code[:4]}-{code[4:8]}-{code[8:]}"
-    response = client.get(f"/api/v1/vouchers/{printed}", headers=auth(tokens["staff"]))
+    response = client.get(f"/api/v1/vouchers/{printed}", headers=bearer(tokens["staff"]))
     spec.validate("/vouchers/{code}", "get", response)
     body = response.get_json()
     assert (body["code"], body["kind"], body["status"]) == (code, "money", "active")
@@ -99,7 +84,7 @@ def test_a_retried_idempotency_key_returns_the_same_redemption(client, tokens, i
 def test_a_redemption_without_an_idempotency_key_is_422(client, spec, tokens, issue):
     code = issue("sessions", 6)
     response = client.post(f"/api/v1/vouchers/{code}/redemptions", json={"sessions": 1},
-                           headers=auth(tokens["staff"]))
+                           headers=bearer(tokens["staff"]))
     spec.validate("/vouchers/{code}/redemptions", "post", response)
     assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
 
@@ -111,10 +96,10 @@ def test_a_redemption_without_an_idempotency_key_is_422(client, spec, tokens, is
 def test_malformed_redemptions_are_422_and_write_nothing(client, spec, tokens, issue, body):
     code = issue("sessions", 6)
     response = client.post(f"/api/v1/vouchers/{code}/redemptions", json=body,
-                           headers=auth(tokens["staff"], "k-malformed"))
+                           headers=bearer(tokens["staff"], "k-malformed"))
     spec.validate("/vouchers/{code}/redemptions", "post", response)
     assert response.status_code == 422, response.get_json()
-    after = client.get(f"/api/v1/vouchers/{code}", headers=auth(tokens["staff"])).get_json()
+    after = client.get(f"/api/v1/vouchers/{code}", headers=bearer(tokens["staff"])).get_json()
     assert after["remaining"] == 6 and len(after["history"]) == 1
 
 
@@ -129,20 +114,20 @@ def test_overdrawing_is_409_and_unknown_codes_404(client, spec, tokens, issue):
     unknown = redeem(client, "WHM-0000-0000-0000", tokens["staff"], {"sessions": 1})
     spec.validate("/vouchers/{code}/redemptions", "post", unknown)
     assert (unknown.status_code, unknown.get_json()["error"]) == (404, "unknown_code")
-    missing = client.get("/api/v1/vouchers/nope", headers=auth(tokens["staff"]))
+    missing = client.get("/api/v1/vouchers/nope", headers=bearer(tokens["staff"]))
     assert missing.status_code == 404 and missing.get_json()["error"] == "unknown_code"
 
 
 def test_a_voided_voucher_is_410(client, spec, tokens, issue):
     code = issue("money", 10_000)
     void = client.post(f"/api/v1/vouchers/{code}/void", json={"reason": "Chargeback lost"},
-                       headers=auth(tokens["owner"]))
+                       headers=bearer(tokens["owner"]))
     spec.validate("/vouchers/{code}/void", "post", void)
     assert void.status_code == 201 and void.get_json()["remaining"] == 0
     response = redeem(client, code, tokens["staff"], {"amount_cents": 100})
     spec.validate("/vouchers/{code}/redemptions", "post", response)
     assert (response.status_code, response.get_json()["error"]) == (410, "voided")
-    status = client.get(f"/api/v1/vouchers/{code}", headers=auth(tokens["staff"])).get_json()
+    status = client.get(f"/api/v1/vouchers/{code}", headers=bearer(tokens["staff"])).get_json()
     assert status["status"] == "voided"
 
 
@@ -150,26 +135,26 @@ def test_a_reversal_is_201_and_only_once(client, spec, tokens, issue):
     code = issue("money", 10_000)
     entry_id = redeem(client, code, tokens["staff"], {"amount_cents": 4_000}).get_json()["id"]
     response = client.post(f"/api/v1/redemptions/{entry_id}/reversal",
-                           headers=auth(tokens["staff"]))
+                           headers=bearer(tokens["staff"]))
     spec.validate("/redemptions/{id}/reversal", "post", response)
     assert response.status_code == 201
     assert response.get_json()["remaining"] == 10_000
     assert response.get_json()["reverses"] == entry_id
-    again = client.post(f"/api/v1/redemptions/{entry_id}/reversal", headers=auth(tokens["owner"]))
+    again = client.post(f"/api/v1/redemptions/{entry_id}/reversal", headers=bearer(tokens["owner"]))
     spec.validate("/redemptions/{id}/reversal", "post", again)
     assert (again.status_code, again.get_json()["error"]) == (409, "already_reversed")
-    unknown = client.post("/api/v1/redemptions/999999/reversal", headers=auth(tokens["staff"]))
+    unknown = client.post("/api/v1/redemptions/999999/reversal", headers=bearer(tokens["staff"]))
     assert (unknown.status_code, unknown.get_json()["error"]) == (404, "unknown_entry")
 
 
 def test_void_needs_the_owner_and_a_reason(client, spec, tokens, issue):
     code = issue("sessions", 4)
     staff = client.post(f"/api/v1/vouchers/{code}/void", json={"reason": "x"},
-                        headers=auth(tokens["staff"]))
+                        headers=bearer(tokens["staff"]))
     spec.validate("/vouchers/{code}/void", "post", staff)
     assert (staff.status_code, staff.get_json()["error"]) == (403, "forbidden")
     no_reason = client.post(f"/api/v1/vouchers/{code}/void", json={},
-                            headers=auth(tokens["owner"]))
+                            headers=bearer(tokens["owner"]))
     assert no_reason.status_code == 422
     anonymous = client.post(f"/api/v1/vouchers/{code}/void", json={"reason": "x"})
     spec.validate("/vouchers/{code}/void", "post", anonymous)
@@ -191,7 +176,7 @@ def test_a_session_cookie_does_not_authorize_the_api(client, tokens, issue):
 def test_reversing_an_impossible_entry_id_is_404(client, tokens, entry_id, error):
     # Ids no database integer can hold do not even match the route.
     response = client.post(f"/api/v1/redemptions/{entry_id}/reversal",
-                           headers=auth(tokens["staff"]))
+                           headers=bearer(tokens["staff"]))
     assert (response.status_code, response.get_json()["error"]) == (404, error)
 
 
@@ -206,14 +191,14 @@ def test_text_postgresql_cannot_store_is_refused_as_422(client, tokens, issue):
     code = issue("sessions", 6)
     response = redeem(client, code, tokens["staff"], {"sessions": 1, "note": "a\u0000b"})
     assert response.status_code == 422
-    history = client.get(f"/api/v1/vouchers/{code}", headers=auth(tokens["staff"])).get_json()
+    history = client.get(f"/api/v1/vouchers/{code}", headers=bearer(tokens["staff"])).get_json()
     assert history["remaining"] == 6
 
 
 def test_a_tokens_use_is_recorded_after_the_request_at_most_every_few_minutes(
         app, client, tokens):
     """Authorizing commits nothing; the use is written after the answer, once per window."""
-    headers = auth(tokens["staff"])
+    headers = bearer(tokens["staff"])
     assert client.get("/api/v1/vouchers?q=nobody", headers=headers).status_code == 200
     with app.app_context():
         first = staff_token_row().last_used_at

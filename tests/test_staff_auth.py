@@ -7,9 +7,8 @@ from sqlalchemy import select
 from giftshop.extensions import db
 from giftshop.models import ApiToken, Staff
 from giftshop.vouchers.service import issue_voucher
+from tests.support.auth import PASSWORD
 from tests.support.web import csrf_token, post_form
-
-PASSWORD = "correct horse battery"
 
 
 def create(runner, email, *args, password=PASSWORD):

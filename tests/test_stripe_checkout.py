@@ -4,14 +4,14 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from giftshop.checkout import webhooks
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, StripeEvent, Voucher
 from tests.support.concurrency import run_concurrently
+from tests.support.factories import count
 from tests.support.stripe_events import deliver, event, signed
-from tests.support.stripe_stub import stripe_stub  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -23,10 +23,6 @@ def place(client, items, purchaser=None):
     body = {"purchaser": purchaser or {"name": "Ana Buyer", "email": "ana@example.com"},
             "items": items}
     return client.post("/api/v1/orders", json=body)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def pay(app, stripe_stub, client, items):

@@ -7,14 +7,13 @@ import pytest
 from giftshop.vouchers.lookup import find_by_code
 from giftshop import reports
 from giftshop.desk import ledger
-from giftshop.desk.staff import create_staff, issue_token
+from giftshop.desk.staff import create_staff
 from giftshop.errors import DomainError
 from giftshop.extensions import db
 from giftshop.vouchers.service import issue_voucher
 from giftshop.localtime import today_local
+from tests.support.auth import PASSWORD, api_token
 from tests.support.openapi import OpenAPI
-
-PASSWORD = "correct horse battery"
 
 
 def promo(app, *, expires_in_days: int | None, initial=2_000) -> str:
@@ -29,9 +28,7 @@ def promo(app, *, expires_in_days: int | None, initial=2_000) -> str:
 
 @pytest.fixture
 def token(app):
-    with app.app_context():
-        create_staff("desk@example.com", PASSWORD, role="staff")
-        return issue_token("desk@example.com")
+    return api_token(app, "desk@example.com")
 
 
 def redeem(client, token, code, cents=500, key="k1"):

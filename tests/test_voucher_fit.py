@@ -1,7 +1,6 @@
 """Every certificate the shop accepts prints on one Letter page, in fonts that have its
 characters: tested at the limits (500-character messages, 120-character names, the widest
 glyphs, CJK, emoji, a line break per character), the QR still decoding on each."""
-import os
 import shutil
 import subprocess
 from datetime import date
@@ -11,17 +10,11 @@ import pytest
 from giftshop.checkout.validation import MAX_MESSAGE, MAX_NAME
 from giftshop.vouchers import pdf
 from giftshop.vouchers.qr import voucher_url
-from tests.test_voucher_pdf import decode_qr_codes, make_voucher, page_count, pdf_text
+from tests.support.factories import printable_voucher
+from tests.support.pdf import (MESSAGES, decode_qr_codes, keep_for_a_person, page_count,
+                               pdf_text)
 
 WIDE = "W" * MAX_NAME
-MESSAGES = {
-    "widest-latin": "W" * MAX_MESSAGE,
-    "words": ("Happy birthday! Wishing you a relaxing, pain-free year ahead. " * 9)[:MAX_MESSAGE],
-    "cjk": "生日快乐祝你健康平安" * (MAX_MESSAGE // 10),
-    "emoji": "🎁💆‍♀️🌿" * (MAX_MESSAGE // 6),
-    "line-per-character": "\n".join("W" * (MAX_MESSAGE // 2)),
-    "hangul-and-arabic": ("생일 축하해요 عيد ميلاد سعيد " * 20)[:MAX_MESSAGE],
-}
 
 
 def fonts_used(data: bytes, tmp_path) -> str:
@@ -31,22 +24,14 @@ def fonts_used(data: bytes, tmp_path) -> str:
                           text=True).stdout
 
 
-def keep_for_a_person(data: bytes, tmp_path, name: str) -> None:
-    if shots := os.environ.get("VOUCHER_SCREENSHOTS"):  # PNGs for a person to look at
-        path = tmp_path / f"{name}.pdf"
-        path.write_bytes(data)
-        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(path),
-                        os.path.join(shots, name)], check=True)
-
-
 @pytest.mark.parametrize("app_config", [{"BOOKING_URL": "https://book.example.com/" + "w" * 60}])
 @pytest.mark.parametrize("name", MESSAGES)
 def test_the_longest_inputs_fit_one_page_with_a_readable_qr(app, tmp_path, name):
     with app.app_context():
-        voucher = make_voucher(kind="sessions", initial=50, value_cents=500_000,
-                               service="W" * MAX_NAME, recipient_name=WIDE,
-                               purchaser_name=WIDE, message=MESSAGES[name], promotional=True,
-                               expires_on=date(2031, 12, 31))
+        voucher = printable_voucher(kind="sessions", initial=50, value_cents=500_000,
+                                    service="W" * MAX_NAME, recipient_name=WIDE,
+                                    purchaser_name=WIDE, message=MESSAGES[name], promotional=True,
+                                    expires_on=date(2031, 12, 31))
         fetcher = pdf.new_fetcher()
         data = pdf.voucher_pdf(voucher, fetcher=fetcher, use_cache=False)
         keep_for_a_person(data, tmp_path, f"fit-{name}")
@@ -59,8 +44,8 @@ def test_the_longest_inputs_fit_one_page_with_a_readable_qr(app, tmp_path, name)
 
 def test_a_short_message_keeps_the_normal_sizes(app, tmp_path):
     with app.app_context():
-        short = make_voucher(message="Feel better soon!")
-        long = make_voucher(message="W" * MAX_MESSAGE)
+        short = printable_voucher(message="Feel better soon!")
+        long = printable_voucher(message="W" * MAX_MESSAGE)
         html = pdf.voucher_html([short, long])
         assert 'class="voucher fit-0 design-classic"' in html
         data = pdf.render_pdf([short, long], use_cache=False)
@@ -90,13 +75,13 @@ def message_sizes(data: bytes, tmp_path) -> dict[str, float]:
 def test_cjk_and_emoji_print_in_fonts_that_have_them(app, tmp_path, text, font):
     assert shutil.which("pdffonts")
     with app.app_context():
-        data = pdf.voucher_pdf(make_voucher(message=text), use_cache=False)
+        data = pdf.voucher_pdf(printable_voucher(message=text), use_cache=False)
     assert font in fonts_used(data, tmp_path)
 
 
 def test_a_500_character_message_with_everyday_names_stays_easy_to_read(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher(message=MESSAGES["words"])
+        voucher = printable_voucher(message=MESSAGES["words"])
         data = pdf.voucher_pdf(voucher, use_cache=False)
         keep_for_a_person(data, tmp_path, "fit-everyday-500")
     assert page_count(data, tmp_path) == 1

@@ -5,57 +5,18 @@ import subprocess
 from datetime import date, datetime, timezone
 
 import pytest
-import zxingcpp
-from PIL import Image
 from weasyprint.urls import URLFetcher
 
 from giftshop.extensions import db
-from giftshop.models import Voucher
 from giftshop.vouchers import pdf
 from giftshop.vouchers.codes import format_code
-from giftshop.vouchers.service import issue_voucher
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "v.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-
-
-def page_count(data: bytes, tmp_path) -> int:
-    path = tmp_path / "count.pdf"
-    path.write_bytes(data)
-    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
-    sizes = [line for line in info.splitlines() if line.startswith("Page size")]
-    assert sizes and "612 x 792 pts (letter)" in sizes[0]
-    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-
-
-def decode_qr_codes(data: bytes, tmp_path) -> list[str]:
-    path = tmp_path / "q.pdf"
-    path.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "page")], check=True)
-    texts = []
-    for png in sorted(p for p in os.listdir(tmp_path) if p.startswith("page") and p.endswith(".png")):
-        texts += [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / png))
-                  if r.format == zxingcpp.BarcodeFormat.QRCode]
-    return texts
-
-
-def make_voucher(**fields) -> Voucher:
-    values = dict(kind="money", initial=15_000, value_cents=15_000, purchaser_name="Ana Buyer",
-                  recipient_name="Ben Holder", recipient_email="ben@example.com",
-                  message="Feel better soon!")
-    values.update(fields)
-    voucher = issue_voucher(**values)
-    db.session.commit()
-    return voucher
+from tests.support.factories import demo_paid_order, printable_voucher
+from tests.support.pdf import decode_qr_codes, page_count, pdf_text
 
 
 def test_a_money_voucher_prints_amount_code_names_and_practice(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher()
+        voucher = printable_voucher()
         fetcher = pdf.new_fetcher()
         data = pdf.voucher_pdf(voucher, fetcher=fetcher, use_cache=False)
         text = pdf_text(data, tmp_path)
@@ -72,16 +33,16 @@ def test_a_money_voucher_prints_amount_code_names_and_practice(app, tmp_path):
 
 def test_the_qr_code_decodes_to_the_vouchers_url(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher()
+        voucher = printable_voucher()
         data = pdf.voucher_pdf(voucher)
         assert decode_qr_codes(data, tmp_path) == [f"http://shop.test/v/{voucher.code}"]
 
 
 def test_a_sessions_package_prints_its_sessions(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher(kind="sessions", initial=4, value_cents=40_000,
-                               service="60-min Pain Management Massage", recipient_name=None,
-                               recipient_email=None, message="")
+        voucher = printable_voucher(kind="sessions", initial=4, value_cents=40_000,
+                                    service="60-min Pain Management Massage", recipient_name=None,
+                                    recipient_email=None, message="")
         text = " ".join(pdf_text(pdf.voucher_pdf(voucher), tmp_path).split())
         assert "4 × 60-min Pain Management Massage" in text
         assert format_code(voucher.code) in text and "Ana Buyer" in text
@@ -89,7 +50,7 @@ def test_a_sessions_package_prints_its_sessions(app, tmp_path):
 
 def test_a_promotional_voucher_prints_expires_on_in_large_type(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher(promotional=True, expires_on=date(2031, 12, 31))
+        voucher = printable_voucher(promotional=True, expires_on=date(2031, 12, 31))
         data = pdf.voucher_pdf(voucher)
         text = " ".join(pdf_text(data, tmp_path).split())
         assert "EXPIRES ON DECEMBER 31, 2031" in text
@@ -107,7 +68,7 @@ def test_a_promotional_voucher_prints_expires_on_in_large_type(app, tmp_path):
 
 def test_the_issue_date_is_pacific_time(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher()
+        voucher = printable_voucher()
         # 03:00 UTC on Jan 1 is still Dec 31 in Portland.
         voucher.created_at = datetime(2027, 1, 1, 3, 0, tzinfo=timezone.utc)
         db.session.commit()
@@ -122,7 +83,7 @@ def test_the_issue_date_is_pacific_time(app, tmp_path):
 ])
 def test_html_in_a_message_prints_as_text_and_loads_nothing(app, tmp_path, message):
     with app.app_context():
-        voucher = make_voucher(message=message, recipient_name='<b>Ben</b> "Holder"')
+        voucher = printable_voucher(message=message, recipient_name='<b>Ben</b> "Holder"')
         fetcher = pdf.new_fetcher()
         text = " ".join(pdf_text(pdf.voucher_pdf(voucher, fetcher=fetcher, use_cache=False),
                                  tmp_path).split())
@@ -153,8 +114,9 @@ def test_the_fetcher_refuses_and_records_anything_outside_static(app, tmp_path):
 
 def test_a_multi_voucher_order_gets_one_combined_pdf_with_a_page_each(app, tmp_path):
     with app.app_context():
-        vouchers = [make_voucher(), make_voucher(kind="sessions", initial=1, value_cents=11_000,
-                                                 service="60-min Pain Management Massage")]
+        vouchers = [printable_voucher(),
+                    printable_voucher(kind="sessions", initial=1, value_cents=11_000,
+                                      service="60-min Pain Management Massage")]
         data = pdf.render_pdf(vouchers)
         assert page_count(data, tmp_path) == 2
         assert sorted(decode_qr_codes(data, tmp_path)) == sorted(
@@ -163,7 +125,7 @@ def test_a_multi_voucher_order_gets_one_combined_pdf_with_a_page_each(app, tmp_p
 
 def test_rendered_pdfs_are_cached_and_an_edit_invalidates_the_cache(app, tmp_path):
     with app.app_context():
-        voucher = make_voucher(recipient_name="Ben Holdr")
+        voucher = printable_voucher(recipient_name="Ben Holdr")
         first = pdf.voucher_pdf(voucher)
         cache_dir = app.config["PDF_CACHE_DIR"]
         cached = [f for _, _, files in os.walk(cache_dir) for f in files]
@@ -179,8 +141,6 @@ def test_rendered_pdfs_are_cached_and_an_edit_invalidates_the_cache(app, tmp_pat
 
 
 def test_the_holders_pdf_and_the_orders_combined_pdf_are_served(app, client, tmp_path):
-    from tests.support.factories import demo_paid_order
-
     with app.app_context():
         public_id, codes = demo_paid_order(quantity=2)
     response = client.get(f"/v/{format_code(codes[0])}.pdf")
@@ -195,7 +155,7 @@ def test_the_holders_pdf_and_the_orders_combined_pdf_are_served(app, client, tmp
 
 def test_a_voided_vouchers_pdf_is_gone(app, client):
     with app.app_context():
-        voucher = make_voucher()
+        voucher = printable_voucher()
         voucher.status = "voided"
         db.session.commit()
         code = voucher.code

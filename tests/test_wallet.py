@@ -18,9 +18,9 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, OutboxMessage
 from giftshop.vouchers.codes import format_code
 from giftshop.vouchers.delivery import queue_delivery
-from giftshop.vouchers.service import issue_voucher
 from giftshop.vouchers.wallet import pass_time
 from tests.support.auth import OWNER_EMAIL, make_staff
+from tests.support.factories import make_voucher
 from tests.support.passkit import (PASS_TYPE_ID, TEAM_ID, make_chain, passkit_settings,
                                    verify_detached_signature)
 
@@ -35,19 +35,6 @@ def chain(tmp_path_factory):
 @pytest.fixture
 def app_config(chain):
     return passkit_settings(chain)
-
-
-def make_voucher(app, kind="money", initial=10_000, **extra) -> str:
-    with app.app_context():
-        voucher = issue_voucher(kind=kind, initial=initial, value_cents=extra.pop("value", initial),
-                                service="60-min Pain Management Massage" if kind == "sessions"
-                                else None, recipient_name="Rosa Holder",
-                                recipient_email="rosa@example.com", purchaser_name="Ana Buyer",
-                                **extra)
-        db.session.commit()
-        code = voucher.code
-        db.session.remove()
-    return code
 
 
 def fetch_pass(client, code) -> dict[str, bytes]:
@@ -68,7 +55,7 @@ def field(content: dict, key: str) -> dict:
 
 
 def test_pass_manifest_lists_the_sha1_of_every_file(app, client):
-    files = fetch_pass(client, make_voucher(app))
+    files = fetch_pass(client, make_voucher(app=app))
     manifest = json.loads(files["manifest.json"])
     assert set(files) == {"pass.json", "manifest.json", "signature"} | IMAGES
     assert set(manifest) == set(files) - {"manifest.json", "signature"}
@@ -77,13 +64,13 @@ def test_pass_manifest_lists_the_sha1_of_every_file(app, client):
 
 
 def test_pass_is_signed_detached_by_the_pass_certificate_with_the_wwdr_chain(app, client, chain):
-    files = fetch_pass(client, make_voucher(app))
+    files = fetch_pass(client, make_voucher(app=app))
     signer = verify_detached_signature(files["signature"], files["manifest.json"], chain)
     assert signer == chain["leaf"]
 
 
 def test_a_tampered_manifest_fails_the_signature_check(app, client, chain):
-    files = fetch_pass(client, make_voucher(app))
+    files = fetch_pass(client, make_voucher(app=app))
     tampered = files["manifest.json"].replace(b'"pass.json": "', b'"pass.json": "0', 1)
     with pytest.raises(AssertionError):
         verify_detached_signature(files["signature"], tampered, chain)
@@ -93,7 +80,7 @@ def test_a_tampered_manifest_fails_the_signature_check(app, client, chain):
 
 
 def test_pass_qr_decodes_to_the_voucher_page(app, client):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     content = json.loads(fetch_pass(client, code)["pass.json"])
     (barcode,) = content["barcodes"]
     assert barcode["format"] == "PKBarcodeFormatQR"
@@ -107,7 +94,7 @@ def test_pass_qr_decodes_to_the_voucher_page(app, client):
 
 
 def test_pass_shows_the_balance_and_the_practice(app, client):
-    code = make_voucher(app, kind="sessions", initial=4, value=40_000)
+    code = make_voucher("sessions", 4, value_cents=40_000, app=app)
     content = json.loads(fetch_pass(client, code)["pass.json"])
     assert (content["passTypeIdentifier"], content["teamIdentifier"]) == (PASS_TYPE_ID, TEAM_ID)
     assert content["serialNumber"] == code and content["formatVersion"] == 1
@@ -123,7 +110,7 @@ def test_pass_shows_the_balance_and_the_practice(app, client):
 def test_a_promotional_pass_carries_its_expiry(app, client):
     from datetime import date
 
-    code = make_voucher(app, value=0, promotional=True, expires_on=date(2031, 7, 1))
+    code = make_voucher(value_cents=0, promotional=True, expires_on=date(2031, 7, 1), app=app)
     content = json.loads(fetch_pass(client, code)["pass.json"])
     assert field(content, "expires") == {"key": "expires", "label": "EXPIRES ON",
                                          "value": "JULY 1, 2031"}
@@ -131,7 +118,7 @@ def test_a_promotional_pass_carries_its_expiry(app, client):
 
 
 def test_a_redemption_changes_the_pass(app, client):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     before = fetch_pass(client, code)
     with app.app_context():
         ledger.redeem(code, staff=None, amount_cents=3_750)
@@ -149,7 +136,7 @@ def test_a_redemption_changes_the_pass(app, client):
 
 
 def test_holder_page_and_email_offer_the_pass_when_set_up(app, client):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     page = client.get(f"/v/{code}").get_data(as_text=True)
     assert f'href="/v/{code}.pkpass"' in page and "Add to Apple Wallet" in page
     with app.app_context():
@@ -163,7 +150,7 @@ def test_holder_page_and_email_offer_the_pass_when_set_up(app, client):
 
 @pytest.mark.parametrize("app_config", [{}])
 def test_without_passkit_settings_there_is_no_button_and_no_pass(app, client):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     assert "Apple Wallet" not in client.get(f"/v/{code}").get_data(as_text=True)
     assert client.get(f"/v/{code}.pkpass").status_code == 404
     with app.app_context():
@@ -176,7 +163,7 @@ def test_without_passkit_settings_there_is_no_button_and_no_pass(app, client):
 
 
 def test_a_voided_voucher_gives_no_pass(app, client):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     with app.app_context():
         from giftshop.models import Staff
 
@@ -189,7 +176,7 @@ def test_a_voided_voucher_gives_no_pass(app, client):
 
 @pytest.mark.parametrize("broken", ["missing file", "wrong key"])
 def test_unusable_signing_files_give_a_503_not_a_500(app, client, chain, tmp_path, broken):
-    code = make_voucher(app)
+    code = make_voucher(app=app)
     if broken == "missing file":
         app.config["PASSKIT_CERT"] = str(tmp_path / "nowhere.pem")
     else:
@@ -206,7 +193,7 @@ def test_half_set_passkit_settings_stop_the_shop(database_url):
 
 
 def test_the_pass_shows_a_prepaid_gratuity_until_and_after_the_first_visit(app, client):
-    code = make_voucher(app, kind="sessions", initial=4, value=40_000, gratuity_cents=8_000)
+    code = make_voucher("sessions", 4, value_cents=40_000, gratuity_cents=8_000, app=app)
     held = json.loads(fetch_pass(client, code)["pass.json"])
     assert field(held, "gratuity") == {
         "key": "gratuity", "label": "Gratuity",
@@ -223,6 +210,6 @@ def test_the_pass_shows_a_prepaid_gratuity_until_and_after_the_first_visit(app, 
 
 
 def test_a_pass_without_a_gratuity_has_no_gratuity_field(app, client):
-    content = json.loads(fetch_pass(client, make_voucher(app))["pass.json"])
+    content = json.loads(fetch_pass(client, make_voucher(app=app))["pass.json"])
     with pytest.raises(ValueError):
         field(content, "gratuity")  # no such field: unpacking finds none

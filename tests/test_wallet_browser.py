@@ -1,19 +1,17 @@
 """The holder's page in a real Chromium offers "Add to Apple Wallet" when passes are set
 up, and the button downloads the signed pass."""
 import json
-import os
 import zipfile
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.live_server import live_server  # noqa: F401  (fixture)
+from tests.support.browser import DESKTOP, PHONE, launch, screenshots
+from tests.support.factories import make_voucher
 from tests.support.passkit import make_chain, passkit_settings
-from tests.test_desk_browser import PHONE, launch
-from tests.test_embed_browser import DESKTOP
-from tests.test_wallet import make_voucher
 
 pytestmark = pytest.mark.browser
+shoot = screenshots("WALLET_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -23,16 +21,14 @@ def app_config(tmp_path):
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_holder_adds_the_voucher_to_apple_wallet(app, live_server, tmp_path, viewport):
-    code = make_voucher(app, kind="sessions", initial=6, value=57_000)
+    code = make_voucher("sessions", 6, value_cents=57_000, app=app)
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_context(viewport=viewport, is_mobile=viewport == PHONE).new_page()
         page.goto(f"{live_server}/v/{code}")
         button = page.get_by_role("link", name="Add to Apple Wallet")
         expect(button).to_be_visible()
-        if shots := os.environ.get("WALLET_SCREENSHOTS"):  # for a person to look at
-            page.screenshot(path=os.path.join(shots, f"holder-wallet-{viewport['width']}.png"),
-                            full_page=True)
+        shoot(page, f"holder-wallet-{viewport['width']}")
         with page.expect_download() as download:
             button.click()
         saved = tmp_path / "saved.pkpass"

@@ -1,5 +1,5 @@
 """Signed-in staff for page tests: accounts made by the real service, Flask-Login's session."""
-from giftshop.desk.staff import create_staff
+from giftshop.desk.staff import create_staff, issue_token
 from giftshop.extensions import db
 from giftshop.models import Staff
 
@@ -8,11 +8,26 @@ STAFF_EMAIL = "desk@westhillsmassage.test"
 PASSWORD = "correct horse battery"
 
 
-def make_staff(app, email: str = STAFF_EMAIL, role: str = "staff") -> int:
+def make_staff(app, email: str = STAFF_EMAIL, role: str = "staff", *, name: str = "") -> int:
+    """A staff account with PASSWORD, made by the real service; returns its id."""
     with app.app_context():
-        staff_id = create_staff(email, PASSWORD, role=role).id
+        staff_id = create_staff(email, PASSWORD, role=role, name=name).id
         db.session.remove()
     return staff_id
+
+
+def api_token(app, email: str = STAFF_EMAIL, role: str = "staff") -> str:
+    """A bearer token for the staff API, of a staff account made here."""
+    with app.app_context():
+        create_staff(email, PASSWORD, role=role)
+        token = issue_token(email)
+        db.session.remove()
+    return token
+
+
+def bearer(token: str, key: str | None = None) -> dict:
+    """Staff API request headers: the token, and an Idempotency-Key when `key` is given."""
+    return {"Authorization": f"Bearer {token}", **({"Idempotency-Key": key} if key else {})}
 
 
 def sign_in(client, staff_id: int) -> None:

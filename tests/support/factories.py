@@ -1,5 +1,5 @@
 """Shared test data, made through the app's own services (one home for each helper)."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
@@ -9,7 +9,8 @@ from giftshop.desk import ledger as desk
 from giftshop.desk.staff import create_staff
 from giftshop.extensions import db
 from giftshop.localtime import today_local
-from giftshop.models import LedgerEntry, Order, OrderItem, Refund, Voucher
+from giftshop.models import LedgerEntry, Order, OrderItem, Refund, Staff, Voucher
+from giftshop.promotions.codes import create_promo_code
 from giftshop.vouchers import lifecycle
 from giftshop.vouchers.ledger import lock_voucher, record_entry
 from giftshop.vouchers.lookup import find_by_code
@@ -17,18 +18,62 @@ from giftshop.vouchers.service import issue_voucher
 from tests.support.auth import PASSWORD
 
 
-def make_voucher(kind="money", initial=10_000) -> str:
-    """An issued voucher with no order (committed); returns its code."""
-    voucher = issue_voucher(kind=kind, initial=initial, value_cents=57_000 if kind == "sessions"
-                            else initial, service="60-min Pain Management Massage",
-                            recipient_name="Rosa Holder")
+def make_voucher(kind="money", initial=10_000, *, app=None, **fields) -> str:
+    """An issued voucher with no order, committed; returns its code.
+
+    Rosa Holder's (rosa@example.com), bought by Ana Buyer: `initial` cents worth as much,
+    or `initial` 60-min sessions worth $570. `fields` go to `issue_voucher` and win
+    (value_cents, promotional, expires_on, recipient_name, ...). Runs in the caller's app
+    context, or in one of its own when `app` is given."""
+    if app is not None:
+        with app.app_context():
+            code = make_voucher(kind, initial, **fields)
+            db.session.remove()
+        return code
+    values = dict(kind=kind, initial=initial,
+                  value_cents=57_000 if kind == "sessions" else initial,
+                  service="60-min Pain Management Massage" if kind == "sessions" else None,
+                  recipient_name="Rosa Holder", recipient_email="rosa@example.com",
+                  purchaser_name="Ana Buyer")
+    values.update(fields)
+    voucher = issue_voucher(**values)
     db.session.commit()
     return voucher.code
+
+
+def printable_voucher(**fields) -> Voucher:
+    """A voucher with everything a certificate prints: $150 from Ana Buyer to Ben Holder
+    with a message. `fields` go to `issue_voucher` and win. Committed in the caller's app
+    context; returns the row itself, for rendering."""
+    values = dict(kind="money", initial=15_000, value_cents=15_000, purchaser_name="Ana Buyer",
+                  recipient_name="Ben Holder", recipient_email="ben@example.com",
+                  message="Feel better soon!")
+    values.update(fields)
+    voucher = issue_voucher(**values)
+    db.session.commit()
+    return voucher
+
+
+def count(model) -> int:
+    """How many rows `model`'s table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def entry_count(code: str) -> int:
     return db.session.scalar(select(func.count(LedgerEntry.id)).join(Voucher)
                              .where(Voucher.code == code))
+
+
+BUYER = {"name": "Ana Buyer", "email": "ana@example.com"}
+
+
+def placed_order(items: list[dict], *, purchaser: dict = BUYER, paid: bool = True) -> Order:
+    """An order of `items` (the shop API's shape) placed through the checkout service and,
+    unless `paid` is False, paid as the demo pay page pays (caller's app context)."""
+    order = place_order({"purchaser": dict(purchaser), "items": items}, today=today_local())
+    if paid:
+        assert fulfil_order(order.id, None)
+    return order
 
 
 def demo_paid_order(*, slug="gift-certificate", amount_cents=10_000, quantity=1,
@@ -41,11 +86,28 @@ def demo_paid_order(*, slug="gift-certificate", amount_cents=10_000, quantity=1,
         item["amount_cents"] = amount_cents
     if recipient:
         item["recipient"] = {"name": recipient[0], "email": recipient[1]}
-    order = place_order({"purchaser": {"name": "Ana Buyer", "email": "ana@example.com"},
-                         "items": [item]}, today=today_local())
-    fulfil_order(order.id, None)
-    order = db.session.get(Order, order.id)
+    order = db.session.get(Order, placed_order([item]).id)
     return order.public_id, [v.code for v in order.vouchers]
+
+
+def make_promo_code(app, code="SPRING20", *, percent=None, amount=None, max_uses=None,
+                    starts=-1, ends=30) -> int:
+    """A promo code from `starts` to `ends` days from today, made by the owner (created
+    here if there is none yet); returns its id."""
+    today = today_local()
+    with app.app_context():
+        owner = db.session.scalar(select(Staff).where(Staff.role == "owner")) or \
+            create_staff("promo-owner@example.com", PASSWORD, role="owner")
+        promo = create_promo_code({
+            "code": code, "percent_off": percent, "amount_off_cents": amount,
+            "starts_on": today + timedelta(days=starts),
+            "ends_on": today + timedelta(days=max(ends, 0)), "max_uses": max_uses},
+            staff=owner, today=today)
+        promo.ends_on = today + timedelta(days=ends)  # a code made earlier may be over now
+        db.session.commit()
+        promo_id = promo.id
+        db.session.remove()
+    return promo_id
 
 
 def redeem(code: str, units: int, *, staff=None, note: str = "") -> LedgerEntry:

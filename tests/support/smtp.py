@@ -99,6 +99,16 @@ class SMTPSink:
                 "MAIL_DEFAULT_SENDER": "West Hills Massage <gifts@shop.test>"}
 
 
+def mail_settings(**extra):
+    """A test module's `app_config` fixture (`app_config = mail_settings(...)`): the shop's
+    mail sent to the `smtp_server` sink, plus the `extra` settings."""
+    @pytest.fixture
+    def app_config(smtp_server):
+        return {**smtp_server.config(), **extra}
+
+    return app_config
+
+
 @pytest.fixture
 def smtp_server():
     sink = SMTPSink().start()

@@ -25,3 +25,29 @@ def pay_from_review(client, order_url: str):
     path = order_url.split("://", 1)[-1].split("/", 1)[-1]
     path = "/" + path.split("?", 1)[0]
     return post_form(client, path, path + "/pay", data={})
+
+
+def buy(client, slug, **fields):
+    """Fill the product form (a gift from Ana Buyer to Ben Holder, by email), then press
+    Pay on the review page (unless the form failed); returns that last response."""
+    data = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com",
+            "recipient_name": "Ben Holder", "recipient_email": "ben@example.com",
+            "message": "Feel better!"}
+    data.update(fields)
+    response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", data)
+    if response.status_code != 303:
+        return response
+    assert "/orders/" in response.headers["Location"]  # the review page first
+    return pay_from_review(client, response.headers["Location"])
+
+
+#: The product form for a gift Ana Buyer keeps for herself.
+GIFT = {"quantity": "1", "purchaser_name": "Ana Buyer", "purchaser_email": "ana@example.com",
+        "delivery": "me"}
+
+
+def review(client, slug="pain-management-4-pack", **fields) -> str:
+    """A gift (GIFT, plus `fields`) put in a new order; returns the review page's path."""
+    response = post_form(client, f"/p/{slug}", f"/p/{slug}/buy", {**GIFT, **fields})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].split("?")[0]
