@@ -76,6 +76,12 @@ def test_buyer_applies_a_code_on_the_review_page_and_pays_the_discounted_total(
         expect(buyer.locator("#order-total")).to_have_text("$320.00")
         pay = buyer.locator("#pay")
         expect(pay).to_have_text("Pay $320.00")
+        # The page opens at the sums: the new total and Pay are on screen without scrolling.
+        assert buyer.url.endswith("#order-sums")
+        for shown in ("#order-discount", "#order-total", "#pay"):
+            box = buyer.locator(shown).bounding_box()
+            assert 0 <= box["y"] and box["y"] + box["height"] <= buyer.viewport_size["height"], \
+                shown
         # Nothing is wider than the screen, and axe finds nothing serious.
         assert buyer.evaluate("document.documentElement.scrollWidth") <= width
         assert serious_violations(buyer, phone=width == 390) == []
