@@ -170,7 +170,8 @@ def load_pending_orders(db_url: str, n: int, tag: str) -> list[dict]:
                                created_at=now, updated_at=now))
             items.append(dict(order_id=oid, product_id=pid, product_slug=slug,
                               product_name=name, kind="money" if gift else "sessions",
-                              unit_price_cents=price, sessions=None if gift else 4,
+                              unit_price_cents=price, paid_cents=price,
+                              sessions=None if gift else 4,
                               service=service, quantity=1,
                               recipient_name=f"Friend {i}" if gift else None,
                               recipient_email=f"friend{i}@bench.test" if gift else None,
