@@ -67,7 +67,7 @@ test-sqlite: dev-deps
 test-postgresql: dev-deps
 	GIFTSHOP_TEST_DB=postgresql GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m pytest -q tests $(ARGS)
 
-# Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (about 6 minutes; last run 324 s).
+# Throughput/latency on PostgreSQL with gunicorn + wrk; writes bench/RESULTS.md (about 6 minutes; last run 328 s).
 bench: dev-deps
 	GIFTSHOP_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) -m bench.run
 
