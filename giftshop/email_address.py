@@ -5,6 +5,8 @@ header could be split on (quotes, commas, semicolons, angle brackets, control co
 """
 import re
 
+from giftshop.text_fields import present_text
+
 MAX_LENGTH = 254
 INVALID = "Enter a valid email address."
 _SHAPE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
@@ -18,14 +20,9 @@ def is_email(text) -> bool:
 def check_email(value, field: str, errors: dict, *, required: bool) -> str | None:
     """The stripped address, or None with the reason put in `errors[field]` (nothing is
     put there for an absent optional one)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = "This field is required."
+    value = present_text(value, field, errors, required=required)
+    if value is None:
         return None
-    if not isinstance(value, str):
-        errors[field] = "Must be text."
-        return None
-    value = value.strip()
     if not is_email(value):
         errors[field] = INVALID
         return None

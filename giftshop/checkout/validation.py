@@ -4,6 +4,7 @@ import unicodedata
 from datetime import date, timedelta
 
 from giftshop.email_address import check_email
+from giftshop.text_fields import present_text
 from giftshop.errors import NotFound, ValidationFailed
 from giftshop.catalog.service import product_by_slug
 from giftshop.checkout.gratuity import parse_gratuity
@@ -19,14 +20,9 @@ MAX_DAYS_AHEAD = 365
 
 
 def check_text(value, field: str, errors: dict, *, required: bool, limit: int) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = "This field is required."
+    value = present_text(value, field, errors, required=required)
+    if value is None:
         return None
-    if not isinstance(value, str):
-        errors[field] = "Must be text."
-        return None
-    value = value.strip()
     if len(value) > limit:
         errors[field] = f"At most {limit} characters."
         return None
