@@ -22,7 +22,8 @@ from giftshop import reports
 from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.localtime import LOCAL_TZ
-from giftshop.models.vocab import FAILED_REFUND_STATUSES, PAID_ORDER_STATUSES, REDEMPTION_KINDS
+from giftshop.models.vocab import (FAILED_REFUND_STATUSES, PAID_ORDER_STATUSES, REDEMPTION_KINDS,
+                                   Kind)
 
 CHART_MONTHS = 12
 
@@ -113,7 +114,7 @@ def _add_redemptions(rows: dict[str, Month], bounds, begin, end) -> None:
              .group_by(month, Voucher.id, Voucher.kind, Voucher.value_cents, Voucher.initial))
     for label, kind, value_cents, initial, used_units in db.session.execute(query):
         row, units = rows[label], int(used_units)
-        if kind == "money":
+        if kind == Kind.MONEY:
             row.money_redeemed_cents += units
         else:
             row.sessions_redeemed += units

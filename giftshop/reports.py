@@ -23,7 +23,7 @@ from giftshop.models import LedgerEntry, Order, Refund, Voucher
 from giftshop.localtime import LOCAL_TZ, today_local
 from giftshop.money import dollars, money
 from giftshop.models.vocab import (FAILED_REFUND_STATUSES, PAID_ORDER_STATUSES, REDEMPTION_KINDS,
-                                   LedgerKind, VoucherStatus)
+                                   Kind, LedgerKind, VoucherStatus)
 
 # Vouchers that still owe something: active ones, frozen by a dispute or not; never
 # an expired promotional one (see Voucher.expired).
@@ -63,8 +63,8 @@ class Liability:
 def liability(today: date | None = None) -> Liability:
     """What the shop still owes holders on `today` (Portland; default now), in one
     aggregate query."""
-    money = Voucher.kind == "money"
-    sessions = Voucher.kind == "sessions"
+    money = Voucher.kind == Kind.MONEY
+    sessions = Voucher.kind == Kind.SESSIONS
     session_value = Voucher.value_of(Voucher.remaining)
     value = case((money, Voucher.remaining), else_=session_value)
     row = db.session.execute(
@@ -153,7 +153,7 @@ def redemptions_by_month() -> list[dict]:
         return []
     months = month_starts(*span)
     month = month_of(LedgerEntry.created_at, months).label("month")
-    money = Voucher.kind == "money"
+    money = Voucher.kind == Kind.MONEY
     redeemed = LedgerEntry.kind.in_(REDEMPTION_KINDS)
     query = (
         select(month,

@@ -17,6 +17,7 @@ from giftshop.errors import NotFound, ValidationFailed
 from giftshop.extensions import db
 from giftshop.models import Product, ProductSlug
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import Kind
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_PRICE_CENTS = 1_000_000  # $10,000: beyond any real gift here, catches a typo
@@ -85,7 +86,7 @@ def _validated(data: dict, *, kind: str, product_id: int | None) -> dict:
                               "earlier address); choose another.")
     if kind not in ("money", "sessions"):
         errors["kind"] = "Choose a gift certificate or a sessions package."
-    fields = _money_fields(data, errors) if kind == "money" else _sessions_fields(data, errors)
+    fields = _money_fields(data, errors) if kind == Kind.MONEY else _sessions_fields(data, errors)
     description = (data.get("description") or "").strip()
     if len(description) > 2000:
         errors["description"] = "At most 2,000 characters."

@@ -11,6 +11,7 @@ from giftshop.checkout.gratuity import PERCENT_CHOICES
 from giftshop.checkout.validation import MAX_DAYS_AHEAD
 from giftshop.vouchers.designs import offered_designs
 from giftshop.localtime import today_local
+from giftshop.models.vocab import Kind
 
 _FIELD_FOR = {
     "purchaser.name": "purchaser_name",
@@ -100,7 +101,7 @@ class OrderForm(FlaskForm):
         self.item_ref.data = item.id
         self.delivery.data = (EMAIL if item.recipient_email else
                               HAND_OVER if item.recipient_name else FOR_ME)
-        self.amount.data = item.unit_price_cents // 100 if item.kind == "money" else None
+        self.amount.data = item.unit_price_cents // 100 if item.kind == Kind.MONEY else None
         self.quantity.data = item.quantity
         self.recipient_name.data, self.recipient_email.data = (item.recipient_name,
                                                                item.recipient_email)

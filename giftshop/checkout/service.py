@@ -12,6 +12,7 @@ from giftshop.extensions import db
 from giftshop.models import Order, OrderItem, Product
 from giftshop.promotions import codes as promo_codes
 from giftshop.transactions import rolls_back_on_error
+from giftshop.models.vocab import Kind
 
 
 @rolls_back_on_error
@@ -55,7 +56,7 @@ def order_line(product: Product, *, unit_price_cents: int, quantity: int = 1,
     """The one way an order line is made from a product (the shop's orders and the
     owner's desk sales): the product's name, kind, sessions and service snapshotted, so
     later catalog edits never change what was sold. `design=None` keeps the default."""
-    sessions = product.kind == "sessions"
+    sessions = product.kind == Kind.SESSIONS
     line = OrderItem(
         product_id=product.id, product_slug=product.slug, product_name=product.name,
         kind=product.kind, unit_price_cents=unit_price_cents,

@@ -16,7 +16,7 @@ from giftshop.extensions import db
 from giftshop.models import LedgerEntry, Voucher
 from giftshop.models.base import utcnow
 from giftshop.vouchers.lookup import amount_text
-from giftshop.models.vocab import LedgerKind, VoucherStatus
+from giftshop.models.vocab import Kind, LedgerKind, VoucherStatus
 
 # Kinds that may still be written to a voucher that is no longer active.
 _ALLOWED_WHEN_CLOSED = {LedgerKind.ADJUST}
@@ -96,7 +96,7 @@ def what_is_left(voucher: Voucher) -> str:
     """Why an overdraw is refused, in the words the desk needs: "Only 3 sessions left.",
     "Only $12.50 left.", "No sessions left"."""
     if voucher.remaining <= 0:
-        return "No sessions left." if voucher.kind == "sessions" else "No balance left."
+        return "No sessions left." if voucher.kind == Kind.SESSIONS else "No balance left."
     return f"Only {amount_text(voucher, voucher.remaining)} left."
 
 
@@ -123,7 +123,7 @@ def record_entry(
     _refuse_if_closed(voucher, kind)
     new_remaining = voucher.remaining + delta
     if new_remaining < 0:
-        code = "no_sessions_left" if voucher.kind == "sessions" else "insufficient_balance"
+        code = "no_sessions_left" if voucher.kind == Kind.SESSIONS else "insufficient_balance"
         raise Conflict(what_is_left(voucher), code=code)
     if new_remaining > voucher.initial:
         raise DomainError("That would leave more than the voucher was issued for.",

@@ -8,12 +8,12 @@ from giftshop.models import Order, Voucher
 from giftshop.vouchers.codes import generate_code
 from giftshop.vouchers.ledger import record_entry
 from giftshop.vouchers.search import refresh_search_text
-from giftshop.models.vocab import LedgerKind
+from giftshop.models.vocab import Kind, LedgerKind
 
 
 def voucher_title(kind: str, initial: int, service: str | None) -> str:
     """What the voucher is, as printed: "$150 gift certificate", "4 × 60-min …"."""
-    if kind == "money":
+    if kind == Kind.MONEY:
         dollars = f"${initial // 100:,}" if initial % 100 == 0 else f"${initial / 100:,.2f}"
         return f"{dollars} gift certificate"
     return service if initial == 1 else f"{initial} × {service}"
@@ -83,7 +83,7 @@ def issue_order_vouchers(order: Order) -> list[Voucher]:
     codes = iter(unique_codes(sum(item.quantity for item in order.items)))
     for item in order.items:
         for unit in range(item.quantity):
-            money = item.kind == "money"
+            money = item.kind == Kind.MONEY
             vouchers.append(issue_voucher(
                 code=next(codes),
                 kind=item.kind,
