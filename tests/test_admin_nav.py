@@ -54,3 +54,4 @@ def test_the_nav_keeps_to_one_row_at_1280_and_to_the_width_of_a_phone(app, live_
             expect(page.locator('nav a[aria-current="page"]')).to_have_text("Promo codes")
             screenshot(page, f"admin-nav-{viewport['width']}")
         browser.close()
+

@@ -3,10 +3,16 @@ import csv
 import io
 import re
 
+import pytest
+from playwright.sync_api import sync_playwright
+
 from giftshop.audit import record_audit
 from giftshop.extensions import db
 from giftshop.models import Product
-from tests.support.auth import owner_client
+from tests.support.auth import OWNER_EMAIL, browser_sign_in, make_staff, owner_client
+from tests.support.browser import PHONE, fits_width, launch, screenshots
+
+screenshot = screenshots("BACK_OFFICE_SCREENSHOTS")
 
 
 def test_reports_page_shows_the_hand_computed_figures(app, ledger_fixture):
@@ -73,3 +79,26 @@ def test_audit_log_escapes_what_it_shows(app):
         db.session.commit()
     page = owner_client(app).get("/admin/audit").get_data(as_text=True)
     assert "<script>x</script>" not in page
+
+
+@pytest.mark.browser
+def test_report_tables_by_month_keep_each_figure_whole_on_a_phone(app, live_server,
+                                                                  ledger_fixture):
+    """On a 390 px phone the month tables (sales, redemptions, gratuities) never break a
+    figure or a word across lines ("$330.0 / 0"); a wider table scrolls on its own."""
+    make_staff(app, OWNER_EMAIL, "owner")
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(viewport=PHONE).new_page()
+        browser_sign_in(page, live_server, OWNER_EMAIL)
+        page.goto(live_server + "/admin/reports")
+        cells = page.locator("table.months td")
+        assert cells.count() >= 6  # the ledger fixture's months
+        broken = page.evaluate("""() => [...document.querySelectorAll('table.months td')]
+            .filter(td => { const r = document.createRange(); r.selectNodeContents(td);
+                            return r.getClientRects().length > 1; })
+            .map(td => td.textContent)""")
+        assert broken == []
+        assert fits_width(page)
+        screenshot(page, "admin-reports-390")
+        browser.close()
