@@ -7,39 +7,11 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support.auth import STAFF_EMAIL, browser_sign_in
-from tests.support.browser import SCREENS, fits_width, launch, screenshots
+from tests.support.browser import SCREENS, broken_words, fits_width, launch, screenshots
 
 pytestmark = pytest.mark.browser
 
 BOOKING = "https://book.example.com/west-hills"
-
-# Every word in the cells, measured by the layout engine: a word set on two lines has
-# client rectangles at two different heights.
-BROKEN_WORDS_JS = """(selector) => {
-  const broken = [];
-  for (const cell of document.querySelectorAll(selector)) {
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const m of node.data.matchAll(/\\S+/g)) {
-        const range = document.createRange();
-        range.setStart(node, m.index);
-        range.setEnd(node, m.index + m[0].length);
-        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
-                                                        .map(r => Math.round(r.top)));
-        if (tops.size > 1) broken.push(m[0]);
-      }
-    }
-  }
-  return broken;
-}"""
-
-
-def broken_words(page, selector: str) -> list[str]:
-    page.wait_for_load_state("load")  # measured with the stylesheet applied
-    cells = page.locator(selector)
-    assert cells.count() > 0, f"no cells match {selector}"
-    return page.evaluate(BROKEN_WORDS_JS, selector)
-
 
 shoot = screenshots("BUYER_SCREENSHOTS")
 

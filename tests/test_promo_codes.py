@@ -274,4 +274,4 @@ def test_report_counts_uses_and_discount_given(app, client, owner):
     assert unpaid
     page = owner.get("/admin/promo-codes").get_data(as_text=True)
     row = page.split('data-code="SPRING20"')[1].split("</tr>")[0]
-    assert "<td>2</td>" in row and "$26.00" in row and "$234.00" in row
+    assert '<td data-label="Used">2</td>' in row and "$26.00" in row and "$234.00" in row

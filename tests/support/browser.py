@@ -54,3 +54,33 @@ def screenshots(variable: str, *, full_page: bool = True):
             page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=full_page)
 
     return shoot
+
+
+# Every word in the cells, measured by the layout engine: a word set on two lines has
+# client rectangles at two different heights.
+BROKEN_WORDS_JS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      // text only for screen readers (a 1 px clipped box) is not laid out to be read
+      if (node.parentElement.getBoundingClientRect().width <= 1) continue;
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                                        .map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def broken_words(page, selector: str) -> list[str]:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
+    cells = page.locator(selector)
+    assert cells.count() > 0, f"no cells match {selector}"
+    return page.evaluate(BROKEN_WORDS_JS, selector)
