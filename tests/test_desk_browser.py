@@ -107,8 +107,13 @@ def test_a_usb_scanner_typing_the_full_qr_url_or_the_qr_link_opens_the_voucher(l
         page.goto(live_server + "/desk")
         page.fill("#code", "WHM-0000-0000-0000")
         page.press("#code", "Enter")
-        expect(page.locator("#lookup-error")).to_contain_text("No voucher has that code")
-        page.keyboard.type(f"{format_code(voucher)}\n")  # the next scan replaces the miss
+        expect(page.locator("#lookup-error")).to_have_text(
+            "No voucher has that code. Check it and try again. Read: WHM-0000-0000-0000")
+        # The field comes back empty and focused: the next scan's keys start afresh (a
+        # scanner types at once; text left in the field would be prefixed to them).
+        expect(page.locator("#code")).to_have_value("")
+        expect(page.locator("#code")).to_be_focused()
+        page.keyboard.type(f"{format_code(voucher)}\n")
         page.wait_for_url(f"{live_server}/desk/v/{voucher}")
         # A phone camera opening the QR's URL takes signed-in staff to the same screen.
         page.goto(f"{live_server}/v/{format_code(voucher)}")

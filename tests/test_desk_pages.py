@@ -175,8 +175,10 @@ def test_lookup_accepts_codes_and_qr_urls_and_explains_misses(app, pages):
         response = desk.get("/desk/lookup", query_string={"code": query})
         assert response.headers["Location"] == f"/desk/v/{code}", query
     unknown = desk.get("/desk/lookup", query_string={"code": "WHM-0000-0000-0000"})
-    assert unknown.status_code == 404 and "No voucher has that code" in unknown.get_data(
-        as_text=True)
+    page = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and "No voucher has that code" in page
+    assert 'Read: <span class="code">WHM-0000-0000-0000</span>' in page
+    assert 'id="code" name="code" type="text" value=""' in page  # the next scan starts afresh
     nonsense = desk.get("/desk/lookup", query_string={"code": "hello"})
     assert nonsense.status_code == 404
     assert "No voucher matches “hello”" in nonsense.get_data(as_text=True)

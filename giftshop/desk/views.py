@@ -8,7 +8,7 @@ from giftshop.desk.presenter import done_screen, voucher_screen
 from giftshop.desk.scan import MAX_FRAME_BYTES, read_qr_texts
 from giftshop.errors import DomainError, UnknownCode
 from giftshop.models import Voucher
-from giftshop.vouchers.codes import normalize_code
+from giftshop.vouchers.codes import format_code, normalize_code
 from giftshop.vouchers.lookup import find_by_code, remaining_text
 from giftshop.web import body_limit
 from giftshop.vouchers.search import find_for_desk
@@ -32,8 +32,11 @@ def lookup():
     if not found:
         if not query:
             error = "Scan a code, or type a code, name or email."
-        elif normalize_code(query):
-            error = "No voucher has that code. Check it and try again."
+        elif code := normalize_code(query):
+            # The field comes back empty: the next scan's keys (a USB scanner types at
+            # once, before any script could select the old text) start a fresh entry.
+            return render_template("desk/index.html", query="", missed=format_code(code),
+                                   error="No voucher has that code. Check it and try again."), 404
         else:
             error = f"No voucher matches “{query}”. Try the code, or part of a name or email."
         return render_template("desk/index.html", query=query, error=error), 404

@@ -25,7 +25,8 @@
     relabel();
   }
 
-  // After a miss the field keeps what was read, selected, so the next scan replaces it.
+  // After a name search that found nothing the field keeps the words, selected, so the
+  // next scan replaces them (after a code that matched nothing it comes back empty).
   var field = document.getElementById("code");
   if (field && field.value) { field.focus(); field.select(); }
 
