@@ -9,9 +9,6 @@ from giftshop.extensions import db
 from giftshop.models.base import UTCDateTime, utcnow
 from giftshop.models.vocab import Kind, one_of
 
-MONEY = Kind.MONEY
-SESSIONS = Kind.SESSIONS
-
 
 class Design(StrEnum):
     """The certificate's occasion design: one list for the database, the API and the pages."""
@@ -84,7 +81,7 @@ class Product(db.Model):
 
     @property
     def is_money(self) -> bool:
-        return self.kind == MONEY
+        return self.kind == Kind.MONEY
 
     def __repr__(self) -> str:
         return f"<Product {self.slug}>"

@@ -104,7 +104,7 @@ class Role(StrEnum):
 
 def one_of(column: str, vocabulary: type[StrEnum]) -> str:
     """The CHECK constraint admitting exactly the members of `vocabulary`."""
-    return f"{column} in ({', '.join(repr(str(member)) for member in vocabulary)})"
+    return f"{column} in ({', '.join(repr(value) for value in values(vocabulary))})"
 
 
 def values(vocabulary) -> list[str]:
